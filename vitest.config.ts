@@ -1,0 +1,47 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Three projects, one per kind of peer:
+ * - unit: in-process tests and loopback servers of our own (fast, no external peers);
+ * - kserve: `*.kserve.test.ts`, against the real KServe model server (Python venv);
+ * - cluster: `*.cluster.test.ts`, against a real etcd + kube-apiserver built from source.
+ * The peer suites fail (never skip) when their peer cannot be started.
+ */
+const peerSuites = ["**/*.kserve.test.ts", "**/*.cluster.test.ts"];
+const ignored = ["**/node_modules/**", "**/dist/**", "**/.venv/**"];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["functions/*/test/**/*.test.ts", "shared/*/test/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: [...ignored, ...peerSuites],
+          testTimeout: 15_000,
+        },
+      },
+      {
+        test: {
+          name: "kserve",
+          include: ["test/**/*.kserve.test.ts"],
+          exclude: ignored,
+          globalSetup: ["test/kserve/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: "cluster",
+          include: ["test/**/*.cluster.test.ts"],
+          exclude: ignored,
+          globalSetup: ["test/cluster/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
