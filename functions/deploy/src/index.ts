@@ -1,0 +1,9 @@
+// Placeholder until the deploy function lands: the gateway mounts whatever createApp returns.
+import type { Config } from "@modelgate/config";
+import { type AppEnv, createBaseApp, type Logger } from "@modelgate/http";
+import type { Hono } from "hono";
+
+export function createApp(deps: { config: Config; logger: Logger }): Hono<AppEnv> {
+  void deps.config;
+  return createBaseApp({ name: "deploy", logger: deps.logger });
+}

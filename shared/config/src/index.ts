@@ -1,0 +1,17 @@
+export { ConfigError } from "./config-error.ts";
+export { DNS_1035_LABEL, DNS_1123_LABEL, isDns1123Label, LABEL_VALUE } from "./dns.ts";
+export { parseDuration } from "./duration.ts";
+export {
+  DEPLOYMENT_MODES,
+  type DeploySettings,
+  entrySchema,
+  MODEL_TYPES,
+  type ModelType,
+  type ModelVersion,
+  PROTOCOLS,
+  type Protocol,
+} from "./entry-schema.ts";
+export { AUTH_MODES, DEFAULT_NAMESPACE, type Env, envSchema, LOG_LEVELS } from "./env-schema.ts";
+export { type Config, type LoadConfigOptions, loadConfig, type RegistrySource } from "./load-config.ts";
+export { baseUrl, DEFAULT_URL_TEMPLATE, type ModelEntry } from "./model-entry.ts";
+export { Registry } from "./registry.ts";

@@ -1,0 +1,134 @@
+import { ConfigError } from "./config-error.ts";
+import type { RegistryEntryInput } from "./entry-schema.ts";
+import {
+  type AUTH_MODES,
+  DEFAULT_NAMESPACE,
+  DEFAULT_URL_TEMPLATE,
+  type Env,
+  envSchema,
+  type LOG_LEVELS,
+} from "./env-schema.ts";
+import { formatIssues } from "./format-issues.ts";
+import { toModelEntry } from "./model-entry.ts";
+import { Registry } from "./registry.ts";
+
+/** Where the registry came from. */
+export type RegistrySource = "KSERVE_MODEL_REGISTRY" | "legacy" | "none";
+
+/** Everything modelgate's functions are configured by (contract section 1), validated and defaulted. */
+export interface Config {
+  readonly registry: Registry;
+  readonly registrySource: RegistrySource;
+  readonly defaultNamespace: string;
+  readonly urlTemplate: string;
+  /** `KSERVE_TIMEOUT` in milliseconds. */
+  readonly timeoutMs: number;
+  readonly kserveEnabled: boolean;
+  /** `*` (any namespace) or the namespaces deploy may touch, sorted. */
+  readonly allowedNamespaces: "*" | readonly string[];
+  readonly kubernetes: {
+    /** `undefined` = auto (in-cluster when the service-account token exists, else kubeconfig). */
+    readonly inCluster: boolean | undefined;
+    readonly kubeconfig: string | undefined;
+  };
+  readonly maxBodyBytes: number;
+  readonly port: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly auth: (typeof AUTH_MODES)[number];
+  readonly eventsAudience: string;
+  /** Things worth a warning at start-up (e.g. an empty registry). */
+  readonly warnings: readonly string[];
+}
+
+/** Options for {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /**
+   * Registry entries to use when neither `KSERVE_MODEL_REGISTRY` nor the legacy variables are set
+   * (the local gateway's embedded example). Validated like the env var.
+   */
+  fallbackRegistry?: readonly unknown[];
+  /** Overrides `KSERVE_URL_TEMPLATE` for the fallback registry only. */
+  fallbackUrlTemplate?: string;
+}
+
+function legacyEntries(env: {
+  KSERVE_ANOMALY_DETECTOR_SERVICE?: string | undefined;
+  KSERVE_PREDICTIVE_ANALYTICS_SERVICE?: string | undefined;
+}): RegistryEntryInput[] {
+  const entries: RegistryEntryInput[] = [];
+  if (env.KSERVE_ANOMALY_DETECTOR_SERVICE !== undefined) {
+    entries.push({ name: "anomaly-detector", service: env.KSERVE_ANOMALY_DETECTOR_SERVICE, type: "anomaly" });
+  }
+  if (env.KSERVE_PREDICTIVE_ANALYTICS_SERVICE !== undefined) {
+    entries.push({
+      name: "predictive-analytics",
+      service: env.KSERVE_PREDICTIVE_ANALYTICS_SERVICE,
+      type: "predictive",
+    });
+  }
+  return entries;
+}
+
+/**
+ * Parses and validates the whole configuration from `env` (default `process.env`) in one pass.
+ * Throws a {@link ConfigError} naming every problem (variable, registry entry index and field).
+ *
+ * @example
+ * const config = loadConfig({ KSERVE_MODEL_REGISTRY: '[{"name":"a","service":"a-predictor","type":"anomaly"}]' });
+ * config.registry.get("a")?.url // "http://a-predictor.self-healing-platform.svc.cluster.local"
+ */
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): Config {
+  const fallbackJson = options.fallbackRegistry ? JSON.stringify(options.fallbackRegistry) : undefined;
+  const parsed = envSchema.safeParse(env);
+  const issues = parsed.success ? [] : formatIssues(parsed.error.issues);
+  let fallback: RegistryEntryInput[] | undefined;
+  if (parsed.success && fallbackJson !== undefined) {
+    const result = envSchema.shape.KSERVE_MODEL_REGISTRY.safeParse(fallbackJson);
+    if (!result.success) issues.push(...formatIssues(result.error.issues).map((line) => `example registry${line}`));
+    else fallback = result.data;
+  }
+  if (!parsed.success || issues.length > 0) throw new ConfigError(issues);
+  const e = parsed.data;
+
+  const warnings: string[] = [];
+  const defaultNamespace = e.KSERVE_NAMESPACE ?? e.KUBERNETES_DEFAULT_NAMESPACE ?? DEFAULT_NAMESPACE;
+  let urlTemplate = e.KSERVE_URL_TEMPLATE ?? DEFAULT_URL_TEMPLATE;
+  let registrySource: RegistrySource = "none";
+  let inputs: RegistryEntryInput[] = [];
+  if (e.KSERVE_MODEL_REGISTRY !== undefined) {
+    registrySource = "KSERVE_MODEL_REGISTRY";
+    inputs = e.KSERVE_MODEL_REGISTRY;
+    if (e.KSERVE_ANOMALY_DETECTOR_SERVICE !== undefined || e.KSERVE_PREDICTIVE_ANALYTICS_SERVICE !== undefined) {
+      warnings.push("KSERVE_MODEL_REGISTRY is set: the legacy KSERVE_*_SERVICE variables are ignored");
+    }
+  } else {
+    inputs = legacyEntries(e);
+    if (inputs.length > 0) registrySource = "legacy";
+    else if (fallback !== undefined) {
+      inputs = fallback;
+      urlTemplate = options.fallbackUrlTemplate ?? urlTemplate;
+    } else warnings.push("no model registry configured (KSERVE_MODEL_REGISTRY is unset): the registry is empty");
+  }
+  const registry = new Registry(inputs.map((input) => toModelEntry(input, defaultNamespace, urlTemplate)));
+  const allowedNamespaces =
+    e.KSERVE_ALLOWED_NAMESPACES ?? [...new Set([defaultNamespace, ...registry.namespaces()])].sort();
+  const auth = e.MODELGATE_AUTH ?? "kubernetes";
+  if (auth === "none") warnings.push("MODELGATE_AUTH=none: deploy routes and events accept anyone who can reach them");
+
+  return {
+    registry,
+    registrySource,
+    defaultNamespace,
+    urlTemplate,
+    timeoutMs: e.KSERVE_TIMEOUT ?? 30_000,
+    kserveEnabled: e.KSERVE_ENABLED ?? true,
+    allowedNamespaces: allowedNamespaces === "*" ? "*" : [...allowedNamespaces].sort(),
+    kubernetes: { inCluster: e.KUBERNETES_IN_CLUSTER, kubeconfig: e.KUBERNETES_KUBECONFIG ?? e.KUBECONFIG },
+    maxBodyBytes: e.MAX_BODY_BYTES ?? 10 * 1024 * 1024,
+    port: e.PORT ?? 8080,
+    logLevel: e.LOG_LEVEL ?? "info",
+    auth,
+    eventsAudience: e.MODELGATE_EVENTS_AUDIENCE ?? "modelgate-deploy",
+    warnings,
+  };
+}

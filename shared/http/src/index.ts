@@ -1,0 +1,10 @@
+export type { AppEnv } from "./app-env.ts";
+export { createBaseApp } from "./create-base-app.ts";
+export { healthRoutes } from "./health.ts";
+export { HttpError } from "./http-error.ts";
+export { createLogger, errorDetails, type Logger } from "./logger.ts";
+export { onError } from "./on-error.ts";
+export { readJsonObject, readText, tooLarge } from "./read-json.ts";
+export { requestId } from "./request-id.ts";
+export { loadConfigOrExit, logStartup, runFunction } from "./run-function.ts";
+export { closeOnSignals, type Served, serve } from "./serve.ts";
