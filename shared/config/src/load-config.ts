@@ -13,7 +13,7 @@ import { toModelEntry } from "./model-entry.ts";
 import { Registry } from "./registry.ts";
 
 /** Where the registry came from. */
-export type RegistrySource = "KSERVE_MODEL_REGISTRY" | "legacy" | "none";
+export type RegistrySource = "KSERVE_MODEL_REGISTRY" | "legacy" | "example" | "none";
 
 /** Everything modelgate's functions are configured by (contract section 1), validated and defaulted. */
 export interface Config {
@@ -106,6 +106,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     if (inputs.length > 0) registrySource = "legacy";
     else if (fallback !== undefined) {
       inputs = fallback;
+      registrySource = "example";
       urlTemplate = options.fallbackUrlTemplate ?? urlTemplate;
     } else warnings.push("no model registry configured (KSERVE_MODEL_REGISTRY is unset): the registry is empty");
   }

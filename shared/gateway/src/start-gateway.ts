@@ -1,0 +1,58 @@
+import { type Config, type Env, loadConfig } from "@modelgate/config";
+import { createApp as createDeployApp } from "@modelgate/deploy";
+import { createLogger, type Logger, logStartup, type Served, serve } from "@modelgate/http";
+import { createApp as createModelsApp } from "@modelgate/models";
+import { createApp as createPredictApp } from "@modelgate/predict";
+import { exampleRegistry } from "./example-registry.ts";
+import { createGatewayApp } from "./gateway-app.ts";
+import { type SampleModel, startSampleModel } from "./sample-model.ts";
+
+/** A running local gateway. */
+export interface Gateway {
+  readonly config: Config;
+  readonly served: Served;
+  /** The embedded sample model, when no registry was configured. */
+  readonly sample: SampleModel | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the local gateway: with no registry configured, the example registry and the sample model
+ * that serves it; otherwise the user's registry. Throws `ConfigError` on a bad configuration.
+ *
+ * @example
+ * const gateway = await startGateway({ env: { PORT: "0" } });
+ * await fetch(`${gateway.served.url}/api/v1/models`);
+ */
+export async function startGateway(options: { env: Env; logger?: Logger; hostname?: string }): Promise<Gateway> {
+  let config = loadConfig(options.env);
+  const logger = options.logger ?? createLogger({ name: "gateway", level: config.logLevel });
+  let sample: SampleModel | undefined;
+  if (config.registrySource === "none") {
+    const example = exampleRegistry();
+    sample = await startSampleModel({ names: example.map((entry) => (entry as { name: string }).name) });
+    config = loadConfig(options.env, { fallbackRegistry: example, fallbackUrlTemplate: sample.url });
+    logger.info({ url: sample.url }, "no registry configured: serving the example registry with the sample model");
+  }
+  logStartup(logger, config);
+  const apps = {
+    models: createModelsApp({ config, logger: logger.child({ fn: "models" }) }),
+    predict: createPredictApp({ config, logger: logger.child({ fn: "predict" }) }),
+    deploy: createDeployApp({ config, logger: logger.child({ fn: "deploy" }) }),
+  };
+  const app = createGatewayApp(apps, { logger, maxBodyBytes: config.maxBodyBytes });
+  const served = await serve(app, {
+    port: config.port,
+    logger,
+    ...(options.hostname ? { hostname: options.hostname } : {}),
+  });
+  return {
+    config,
+    served,
+    sample,
+    close: async () => {
+      await served.close();
+      await sample?.close();
+    },
+  };
+}
