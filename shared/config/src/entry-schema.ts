@@ -134,7 +134,7 @@ export const entrySchema = z
         }
       }
     },
-    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null && !Array.isArray(payload.value) },
   );
 
 /** A registry entry as written by the user, after validation. */

@@ -1,3 +1,4 @@
+export { type CheckResult, checkRegistry } from "./check-registry.ts";
 export { ConfigError } from "./config-error.ts";
 export { DNS_1035_LABEL, DNS_1123_LABEL, isDns1123Label, LABEL_VALUE } from "./dns.ts";
 export { parseDuration } from "./duration.ts";

@@ -19,7 +19,8 @@ export function createBaseApp(options: { name: string; logger: Logger; ready?: (
   app.use(requestId(options.logger));
   app.onError(onError(options.logger));
   app.notFound((c) => {
-    throw new HttpError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+    const error = new HttpError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+    return c.json(error.toJSON(), 404, { "x-request-id": c.get("requestId") ?? "" });
   });
   healthRoutes(app, options.name, options.ready);
   return app;

@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app-env.ts";
 import { HttpError } from "./http-error.ts";
-import { errorDetails, type Logger } from "./logger.ts";
+import type { Logger } from "./logger.ts";
 
 /**
  * The one error handler: an {@link HttpError} becomes its status and `{"error": ...}`; hono's own
@@ -16,14 +16,14 @@ export function onError(logger: Logger) {
   return (error: Error, c: Context<AppEnv>): Response => {
     const log = c.get("logger") ?? logger;
     if (error instanceof HttpError) {
-      if (error.status >= 500) log.warn({ err: errorDetails(error), status: error.status }, error.message);
+      if (error.status >= 500) log.warn({ err: error, status: error.status }, error.message);
       return c.json(error.toJSON(), error.status, error.headers);
     }
     if (error instanceof HTTPException) {
       const status = error.status as ContentfulStatusCode;
       return c.json({ error: error.message || "request failed" }, status);
     }
-    log.error({ err: errorDetails(error) }, "unexpected error");
+    log.error({ err: error }, "unexpected error");
     return c.json({ error: "internal error" }, 500);
   };
 }
