@@ -58,7 +58,7 @@ describe("createBaseApp", () => {
       msg: "upstream down",
       err: {
         type: "HttpError",
-        message: "upstream down",
+        message: "upstream down: ECONNREFUSED",
         stack: expect.stringContaining("caused by: Error: ECONNREFUSED"),
       },
     });
