@@ -3,9 +3,9 @@ import { createApp as createDeployApp } from "@modelgate/deploy";
 import { createLogger, type Logger, logStartup, type Served, serve } from "@modelgate/http";
 import { createApp as createModelsApp } from "@modelgate/models";
 import { createApp as createPredictApp } from "@modelgate/predict";
+import { type SampleModel, startSampleModel } from "@modelgate/sample-model";
 import { exampleRegistry } from "./example-registry.ts";
 import { createGatewayApp } from "./gateway-app.ts";
-import { type SampleModel, startSampleModel } from "./sample-model.ts";
 
 /** A running local gateway. */
 export interface Gateway {

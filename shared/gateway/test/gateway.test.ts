@@ -1,0 +1,109 @@
+import { type AppEnv, createBaseApp, createLogger } from "@modelgate/http";
+import type { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGatewayApp, dispatchRoot, type Gateway, ROUTES, startGateway } from "../src/index.ts";
+
+const logger = createLogger({ name: "gateway-test", level: "silent" });
+
+/** An app that answers every request with its own name, the path and the body it received. */
+function echo(name: string): Hono<AppEnv> {
+  const app = createBaseApp({ name, logger });
+  app.all("*", async (c) => c.json({ fn: name, method: c.req.method, path: c.req.path, body: await c.req.text() }));
+  return app;
+}
+
+const gateway = createGatewayApp(
+  { models: echo("models"), predict: echo("predict"), deploy: echo("deploy") },
+  { logger, maxBodyBytes: 1024 },
+);
+const concrete = (path: string) => path.replace(":namespace", "ns-1").replace(":name", "model-1");
+
+describe("the gateway's routing", () => {
+  it.each(ROUTES.map((route) => [route.method, route.path, route.fn] as const))(
+    "%s %s → %s",
+    async (method, path, fn) => {
+      const res = await gateway.request(concrete(path), { method, ...(method === "POST" ? { body: "{}" } : {}) });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ fn, method, path: concrete(path) });
+    },
+  );
+
+  it("answers 404 for paths outside the table", async () => {
+    expect((await gateway.request("/api/v1/models/a/b/c")).status).toBe(404);
+    expect((await gateway.request("/api/v1/deploy", { method: "GET" })).status).toBe(404);
+  });
+
+  it("answers its own health routes", async () => {
+    expect(await (await gateway.request("/health/readiness")).json()).toEqual({ status: "ready", function: "gateway" });
+  });
+});
+
+describe("POST / dispatch", () => {
+  it.each([
+    [{ "ce-specversion": "1.0", "ce-type": "x" }, "{}", "deploy"],
+    [{ "content-type": "application/cloudevents+json" }, '{"specversion":"1.0"}', "deploy"],
+    [{}, '{"model":"a","instances":[[1]]}', "predict"],
+    [{}, '{"instances":[[1]]}', "predict"],
+    [{}, '{"inputs":[]}', "predict"],
+    [{}, '{"message":"Hello World"}', "models"],
+    [{}, "not json", "models"],
+    [{}, "[1,2]", "models"],
+  ])("%j %s → %s", async (headers, body, fn) => {
+    expect(dispatchRoot(new Headers(headers), body)).toBe(fn);
+    const res = await gateway.request("/", { method: "POST", headers, body });
+    expect(await res.json()).toMatchObject({ fn, path: "/", body });
+  });
+
+  it("refuses a body over the limit with 413", async () => {
+    const res = await gateway.request("/", { method: "POST", body: "x".repeat(2000) });
+    expect(res.status).toBe(413);
+  });
+});
+
+describe("startGateway", () => {
+  describe("with no registry configured", () => {
+    let gw: Gateway;
+    beforeAll(async () => {
+      gw = await startGateway({ env: { PORT: "0", LOG_LEVEL: "silent" }, logger, hostname: "127.0.0.1" });
+    });
+    afterAll(() => gw.close());
+
+    it("serves the example registry, whose models are ready on the sample model", async () => {
+      expect(gw.config.registrySource).toBe("example");
+      const list = (await (await fetch(`${gw.served.url}/api/v1/models`)).json()) as {
+        models: { name: string; url: string }[];
+      };
+      expect(list.models.map((m) => m.name)).toEqual([
+        "anomaly-detector",
+        "predictive-analytics",
+        "failure-classifier",
+      ]);
+      expect(list.models[0]?.url).toBe(gw.sample?.url);
+      for (const model of list.models) {
+        const health = await (await fetch(`${gw.served.url}/api/v1/models/${model.name}/health`)).json();
+        expect(health).toMatchObject({ model: model.name, status: "ready" });
+      }
+    });
+  });
+
+  it("serves the user's registry instead, with no sample model", async () => {
+    const gw = await startGateway({
+      env: { PORT: "0", KSERVE_MODEL_REGISTRY: '[{"name":"mine","service":"mine","type":"predictive"}]' },
+      logger,
+      hostname: "127.0.0.1",
+    });
+    try {
+      expect(gw.sample).toBeUndefined();
+      const list = (await (await fetch(`${gw.served.url}/api/v1/models`)).json()) as { total: number };
+      expect(list.total).toBe(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("throws the configuration's problems before listening", async () => {
+    await expect(startGateway({ env: { PORT: "0", KSERVE_MODEL_REGISTRY: "[{}]" }, logger })).rejects.toThrow(
+      /KSERVE_MODEL_REGISTRY\[0\]\.name: is required/,
+    );
+  });
+});
