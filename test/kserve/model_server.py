@@ -30,7 +30,6 @@ Models (see README.md for the exact answers):
 
 import argparse
 import os
-import sys
 import threading
 from typing import Dict, List, Optional, Union
 
@@ -49,8 +48,15 @@ def mean_abs(row: List[float]) -> float:
     return total / len(row)
 
 
-def rows_of(instances: object) -> List[List[float]]:
-    """Validates V1 ``instances`` (or a 2-D V2 tensor as nested lists) as non-empty rows of numbers."""
+def rows_of(payload: object) -> List[List[float]]:
+    """Validates a V1 body's ``instances`` as non-empty rows of numbers.
+
+    KServe hands the body over undecoded (bytes) when its content-type is set and is not exactly one of
+    its JSON types: ``application/json; charset=utf-8`` is not, so say so rather than fail obscurely.
+    """
+    if not isinstance(payload, dict):
+        raise InvalidInput("Expected a JSON object body (KServe decodes only content-type: application/json)")
+    instances = payload.get("instances")
     if not isinstance(instances, list):
         raise InvalidInput('Expected "instances" to be a list')
     if not instances:
@@ -79,11 +85,11 @@ class Scorer(Model):
     ) -> Union[Dict, InferResponse]:
         if isinstance(payload, InferRequest):
             return self._infer_v2(payload)
-        rows = rows_of(payload.get("instances") if isinstance(payload, dict) else None)
+        rows = rows_of(payload)
         return {"predictions": [mean_abs(row) for row in rows], "server_id": self.server_id}
 
     def explain(self, payload: Dict, headers: Optional[Dict[str, str]] = None) -> Dict:
-        rows = rows_of(payload.get("instances") if isinstance(payload, dict) else None)
+        rows = rows_of(payload)
         explanations = [[abs(x) / len(row) for x in row] for row in rows]
         return {"explanations": explanations, "server_id": self.server_id}
 
@@ -144,7 +150,9 @@ def exit_when_stdin_closes() -> None:
     """Exits the process when stdin reaches EOF (the parent died or closed the pipe)."""
 
     def watch() -> None:
-        while sys.stdin.buffer.read1(4096):
+        # os.read on the raw fd: a daemon thread blocked in sys.stdin's BufferedReader holds its lock and
+        # makes a normal interpreter shutdown (e.g. after "address already in use") abort with SIGABRT.
+        while os.read(0, 4096):
             pass
         os._exit(0)
 

@@ -3,25 +3,30 @@
 # Idempotent: skips the install when .venv/.requirements.sha256 holds the hash of requirements.txt
 # (and of the Python that made the venv). Serialised with flock, so concurrent runs are safe.
 # Exits non-zero with a message naming the cause when python3 or the install fails.
-# Env: PYTHON (default python3) picks the interpreter that creates the venv.
+# Usage: setup.sh [PYTHON]   (the interpreter that creates the venv; default $PYTHON, else python3)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 venv="$here/.venv"
 req="$here/requirements.txt"
 stamp="$venv/.requirements.sha256"
-python=${PYTHON:-python3}
+python=${1:-${PYTHON:-python3}}
 
 say() { printf '[kserve-setup] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
-command -v "$python" >/dev/null 2>&1 || die "'$python' not found on PATH: install Python >= 3.10 (kserve 0.21 needs it) or set PYTHON"
-"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' ||
-  die "'$python' is $("$python" --version 2>&1); kserve 0.21 needs Python >= 3.10"
-"$python" -c 'import venv, ensurepip' 2>/dev/null ||
-  die "'$python' lacks the venv/ensurepip modules (Debian/Ubuntu: apt-get install python3-venv)"
-
-want="$({ sha256sum "$req"; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
+command -v "$python" >/dev/null 2>&1 || die "'$python' not found on PATH: install Python >= 3.10 (kserve 0.21 needs it) or pass one"
+# One call to the (possibly slow, e.g. pyenv shim) interpreter: checks it, prints its real path and version.
+probe='import sys
+if sys.version_info < (3, 10): sys.exit("is Python %s; kserve 0.21 needs Python >= 3.10" % sys.version.split()[0])
+try:
+    import venv, ensurepip
+except ImportError:
+    sys.exit("lacks the venv/ensurepip modules (Debian/Ubuntu: apt-get install python3-venv)")
+print(sys.executable); print(sys.version.replace("\n", " "))'
+info=$("$python" -c "$probe" 2>&1) || die "'$python' ${info:-exits non-zero without output: is it a Python interpreter?}"
+python=$(sed -n 1p <<<"$info")
+want="$({ sha256sum <"$req"; sed -n 2p <<<"$info"; } | sha256sum | cut -d' ' -f1)"
 
 exec 9>"$here/.setup.lock"
 flock 9
