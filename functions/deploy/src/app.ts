@@ -1,0 +1,106 @@
+import type { Config } from "@modelgate/config";
+import { type AppEnv, createBaseApp, HttpError, type Logger, readJsonObject, readText } from "@modelgate/http";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { Authorizer, Caller } from "./authorizer.ts";
+import { eventError, parseDeployEvent, replyEvent } from "./cloud-events.ts";
+import { EVENT_TYPES } from "./constants.ts";
+import { DeployService } from "./deploy-service.ts";
+import type { KubeClientFactory } from "./kube-client.ts";
+import { kubeClientFactory } from "./kube-client-factory.ts";
+
+/** What the deploy function needs. */
+export interface DeployDeps {
+  config: Config;
+  logger: Logger;
+  /**
+   * Authentication and authorization (contract section 4). Undefined (`MODELGATE_AUTH=none`, tests): every
+   * route and event is open, and both steps are skipped.
+   */
+  authorizer?: Authorizer;
+  /** Makes the Kubernetes client; default: from `config.kubernetes`, `@kubernetes/client-node` loaded on first use. */
+  kube?: KubeClientFactory;
+}
+
+/** 503 for every deploy route and event while `KSERVE_ENABLED=false` (health routes are not behind it). */
+function enabled(config: Config): MiddlewareHandler<AppEnv> {
+  return async (_c, next) => {
+    if (!config.kserveEnabled) throw new HttpError(503, "KServe integration disabled (KSERVE_ENABLED=false)");
+    await next();
+  };
+}
+
+/**
+ * The deploy function: `POST /api/v1/deploy`, `DELETE /api/v1/undeploy/{namespace}/{name}`,
+ * `GET /api/v1/inferenceservices[/{namespace}/{name}]`, and CloudEvents on `POST /`. Synchronous and cheap:
+ * the Kubernetes client and the CloudEvents SDK are loaded on first use, so health answers at once and
+ * answers 200 with no cluster configured.
+ *
+ * @example
+ * const app = createApp({ config: loadConfig(), logger });
+ * await app.request("/api/v1/deploy", { method: "POST", body: JSON.stringify({ model: "anomaly-detector" }) });
+ */
+export function createApp(deps: DeployDeps): Hono<AppEnv> {
+  const { config, authorizer } = deps;
+  const service = new DeployService({
+    config,
+    kube: deps.kube ?? kubeClientFactory(config.kubernetes),
+    ...(authorizer ? { authorizer } : {}),
+  });
+  const app = createBaseApp({ name: "deploy", logger: deps.logger });
+
+  const authenticate = async (c: Context<AppEnv>, audience?: string): Promise<Caller | undefined> =>
+    authorizer?.authenticate(c.req.header("authorization"), audience === undefined ? {} : { audience });
+
+  app.use("/api/v1/*", enabled(config));
+
+  app.post("/api/v1/deploy", async (c) => {
+    const caller = await authenticate(c);
+    const body = await readJsonObject(c, config.maxBodyBytes);
+    return c.json(await service.deploy(body, caller, c.get("logger")), 202);
+  });
+
+  app.delete("/api/v1/undeploy/:namespace/:name", async (c) => {
+    const caller = await authenticate(c);
+    await service.undeploy(c.req.param("namespace"), c.req.param("name"), caller, c.get("logger"));
+    return c.body(null, 204);
+  });
+
+  app.get("/api/v1/inferenceservices", async (c) => {
+    const caller = await authenticate(c);
+    const namespace = c.req.query("namespace");
+    const items = await service.list(namespace === "" ? undefined : namespace, caller);
+    return c.json({ inferenceServices: items, total: items.length });
+  });
+
+  app.get("/api/v1/inferenceservices/:namespace/:name", async (c) => {
+    const caller = await authenticate(c);
+    return c.json(await service.get(c.req.param("namespace"), c.req.param("name"), caller));
+  });
+
+  app.post("/", enabled(config), async (c) => {
+    try {
+      const caller = await authenticate(c, config.eventsAudience);
+      const headers: Record<string, string> = {};
+      c.req.raw.headers.forEach((value, key) => {
+        headers[key] = value;
+      });
+      const event = await parseDeployEvent({ headers, body: await readText(c.req.raw, config.maxBodyBytes) });
+      const log = c.get("logger").child({ event: { id: event.id, source: event.source } });
+      let reply: { headers: Record<string, string>; body: string };
+      if (event.kind === "deploy") {
+        const answer = await service.deploy(event.data, caller, log);
+        const { namespace, name } = answer.inferenceService;
+        reply = await replyEvent(EVENT_TYPES.deployAccepted, event, `${namespace}/${name}`, answer);
+      } else {
+        const { namespace, name } = event.data;
+        const answer = await service.undeploy(namespace, name, caller, log);
+        reply = await replyEvent(EVENT_TYPES.undeployAccepted, event, `${namespace}/${name}`, answer);
+      }
+      return c.body(reply.body, 200, reply.headers);
+    } catch (error) {
+      throw error instanceof HttpError ? eventError(error) : error;
+    }
+  });
+
+  return app;
+}

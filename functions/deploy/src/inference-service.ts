@@ -1,0 +1,59 @@
+/** Object metadata as modelgate reads and writes it. */
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** One condition of a CR's status, as KServe writes it. */
+export interface KubeCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  severity?: string;
+  lastTransitionTime?: string;
+}
+
+/** The part of an InferenceService's status modelgate reads. Everything optional: the API holds what it holds. */
+export interface InferenceServiceStatus {
+  url?: string;
+  address?: { url?: string };
+  conditions?: KubeCondition[];
+  modelStatus?: {
+    transitionStatus?: string;
+    states?: { activeModelState?: string; targetModelState?: string };
+    lastFailureInfo?: { reason?: string; message?: string; exitCode?: number };
+  };
+}
+
+/** The predictor's model, as modelgate builds it. */
+export interface PredictorModel {
+  modelFormat: { name: string; version?: string };
+  storageUri: string;
+  runtime?: string;
+  protocolVersion?: string;
+  resources?: Record<string, unknown>;
+}
+
+/** The spec modelgate writes. */
+export interface InferenceServiceSpec {
+  predictor: {
+    model: PredictorModel;
+    minReplicas?: number;
+    maxReplicas?: number;
+    serviceAccountName?: string;
+  };
+}
+
+/** A `serving.kserve.io/v1beta1` InferenceService (what modelgate writes, and what it reads back). */
+export interface InferenceService {
+  apiVersion: string;
+  kind: "InferenceService";
+  metadata: ObjectMeta;
+  spec: InferenceServiceSpec;
+  status?: InferenceServiceStatus;
+}

@@ -1,0 +1,146 @@
+import { HttpError } from "@modelgate/http";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../src/index.ts";
+import { FakeAuthorizer } from "./support/fake-authorizer.ts";
+import { FakeKube } from "./support/fake-kube.ts";
+import { captureLogger, json, testConfig } from "./support/fixtures.ts";
+
+let kube: FakeKube;
+let log: ReturnType<typeof captureLogger>;
+beforeEach(() => {
+  kube = new FakeKube();
+  log = captureLogger();
+});
+
+function setup(allow: string[], env: Record<string, string> = {}) {
+  const authorizer = new FakeAuthorizer(allow);
+  const app = createApp({ config: testConfig(env), logger: log.logger, kube: async () => kube, authorizer });
+  return { app, authorizer };
+}
+const bearer = (token = "good") => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
+
+describe("the authorization seam", () => {
+  it("deploy: authenticate, validate, allowed namespaces, authorize create+patch, then apply with requested-by", async () => {
+    const { app, authorizer } = setup(["create@ml", "patch@ml"]);
+    const res = await app.request("/api/v1/deploy", {
+      method: "POST",
+      headers: bearer(),
+      body: JSON.stringify({ model: "anomaly-detector" }),
+    });
+    expect(res.status).toBe(202);
+    expect(authorizer.calls).toEqual(["authenticate Bearer good -", "authorize alice create+patch ml"]);
+    expect(kube.store.get("ml/anomaly-detector")?.metadata.annotations?.["modelgate.dev/requested-by"]).toBe("alice");
+    expect(log.lines.find((line) => line.msg === "deploy")).toMatchObject({ user: "alice", outcome: "applied" });
+  });
+
+  it("401 comes first: a bad token with a bad body is 401, and nothing else is asked", async () => {
+    const { app, authorizer } = setup([]);
+    const res = await app.request("/api/v1/deploy", { method: "POST", headers: bearer("bad"), body: "{nope" });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe("Bearer");
+    expect(authorizer.calls).toEqual(["authenticate Bearer bad -"]);
+    expect(kube.calls).toEqual([]);
+  });
+
+  it("validation (400/404) and allowed namespaces (403) come before the access review", async () => {
+    const { app, authorizer } = setup([]);
+    for (const [body, status] of [
+      [{ model: "nope" }, 404],
+      [{}, 400],
+      [{ model: "anomaly-detector", namespace: "kube-system" }, 403],
+    ] as const) {
+      const res = await app.request("/api/v1/deploy", {
+        method: "POST",
+        headers: bearer(),
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(status);
+    }
+    expect(authorizer.calls.filter((call) => call.startsWith("authorize"))).toEqual([]);
+  });
+
+  it("a denied access review is 403 and nothing changes", async () => {
+    const { app } = setup(["create@ml"]);
+    const res = await app.request("/api/v1/deploy", {
+      method: "POST",
+      headers: bearer(),
+      body: JSON.stringify({ model: "anomaly-detector" }),
+    });
+    expect(res.status).toBe(403);
+    expect((await json(res)).error).toBe("alice may not patch inferenceservices.serving.kserve.io in namespace ml");
+    expect(kube.calls).toEqual([]);
+    expect(log.lines.find((line) => line.msg === "deploy")).toMatchObject({
+      user: "alice",
+      outcome: "denied",
+      status: 403,
+    });
+  });
+
+  it("undeploy asks for delete, get for get, a namespaced list for list", async () => {
+    const { app, authorizer } = setup(["delete@ml", "get@ml", "list@vision"]);
+    expect((await app.request("/api/v1/undeploy/ml/x", { method: "DELETE", headers: bearer() })).status).toBe(204);
+    expect((await app.request("/api/v1/inferenceservices/ml/x", { headers: bearer() })).status).toBe(404);
+    expect((await app.request("/api/v1/inferenceservices?namespace=vision", { headers: bearer() })).status).toBe(200);
+    expect((await app.request("/api/v1/inferenceservices?namespace=ml", { headers: bearer() })).status).toBe(403);
+    expect(authorizer.calls.filter((call) => call.startsWith("authorize"))).toEqual([
+      "authorize alice delete ml",
+      "authorize alice get ml",
+      "authorize alice list vision",
+      "authorize alice list ml",
+    ]);
+    expect((await app.request("/api/v1/undeploy/vision/x", { method: "DELETE", headers: bearer() })).status).toBe(403);
+  });
+
+  it("a list across namespaces shows only the namespaces the caller may list; 403 when none", async () => {
+    const { app: admin } = setup(["create@ml", "patch@ml", "create@vision", "patch@vision"]);
+    for (const model of ["anomaly-detector", "classifier"]) {
+      await admin.request("/api/v1/deploy", { method: "POST", headers: bearer(), body: JSON.stringify({ model }) });
+    }
+    const { app } = setup(["list@vision"]);
+    const body = await json(await app.request("/api/v1/inferenceservices", { headers: bearer() }));
+    expect(body).toMatchObject({ total: 1, inferenceServices: [{ namespace: "vision" }] });
+    expect(kube.calls.filter((c) => c.method === "list").map((c) => c.namespace)).toEqual(["vision"]);
+
+    const { app: nobody } = setup([]);
+    const res = await nobody.request("/api/v1/inferenceservices", { headers: bearer() });
+    expect(res.status).toBe(403);
+    expect((await json(res)).error).toBe(
+      "alice may not list inferenceservices.serving.kserve.io in any allowed namespace (ml, self-healing-platform, vision)",
+    );
+  });
+
+  it("with KSERVE_ALLOWED_NAMESPACES=*: a cluster-wide right lists all; else only permitted namespaces; 403 when none", async () => {
+    const env = { KSERVE_ALLOWED_NAMESPACES: "*" };
+    const { app: admin } = setup(["create@a", "patch@a", "create@b", "patch@b"], env);
+    for (const namespace of ["a", "b"]) {
+      await admin.request("/api/v1/deploy", {
+        method: "POST",
+        headers: bearer(),
+        body: JSON.stringify({ model: "anomaly-detector", namespace }),
+      });
+    }
+    const list = async (allow: string[]) => {
+      const { app, authorizer } = setup(allow, env);
+      const res = await app.request("/api/v1/inferenceservices", { headers: bearer() });
+      return { res, authorizer };
+    };
+    const all = await list(["list@"]);
+    expect((await json(all.res)).total).toBe(2);
+    expect(all.authorizer.calls).toEqual(["authenticate Bearer good -", "authorize alice list *"]);
+
+    const some = await list(["list@b"]);
+    expect(await json(some.res)).toMatchObject({ total: 1, inferenceServices: [{ namespace: "b" }] });
+
+    const none = await list([]);
+    expect(none.res.status).toBe(403);
+  });
+
+  it("an authorizer that cannot reach the API (503) is not taken for a denial", async () => {
+    const { app, authorizer } = setup([]);
+    authorizer.authorize = async () => {
+      throw new HttpError(503, "Kubernetes API unreachable (SubjectAccessReview)");
+    };
+    const res = await app.request("/api/v1/inferenceservices", { headers: bearer() });
+    expect(res.status).toBe(503);
+  });
+});
