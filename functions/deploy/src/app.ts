@@ -21,10 +21,14 @@ export interface DeployDeps {
   kube?: KubeClientFactory;
 }
 
-/** 503 for every deploy route and event while `KSERVE_ENABLED=false` (health routes are not behind it). */
-function enabled(config: Config): MiddlewareHandler<AppEnv> {
+/**
+ * 503 for every deploy route and event while `KSERVE_ENABLED=false`, or while no cluster is configured
+ * (before authentication: with no cluster there is nobody to ask). Health routes are not behind it.
+ */
+function available(config: Config, kube: KubeClientFactory): MiddlewareHandler<AppEnv> {
   return async (_c, next) => {
     if (!config.kserveEnabled) throw new HttpError(503, "KServe integration disabled (KSERVE_ENABLED=false)");
+    await kube();
     await next();
   };
 }
@@ -41,9 +45,10 @@ function enabled(config: Config): MiddlewareHandler<AppEnv> {
  */
 export function createApp(deps: DeployDeps): Hono<AppEnv> {
   const { config, authorizer } = deps;
+  const kube = deps.kube ?? kubeClientFactory(config.kubernetes);
   const service = new DeployService({
     config,
-    kube: deps.kube ?? kubeClientFactory(config.kubernetes),
+    kube,
     ...(authorizer ? { authorizer } : {}),
   });
   const app = createBaseApp({ name: "deploy", logger: deps.logger });
@@ -51,7 +56,7 @@ export function createApp(deps: DeployDeps): Hono<AppEnv> {
   const authenticate = async (c: Context<AppEnv>, audience?: string): Promise<Caller | undefined> =>
     authorizer?.authenticate(c.req.header("authorization"), audience === undefined ? {} : { audience });
 
-  app.use("/api/v1/*", enabled(config));
+  app.use("/api/v1/*", available(config, kube));
 
   app.post("/api/v1/deploy", async (c) => {
     const caller = await authenticate(c);
@@ -77,7 +82,7 @@ export function createApp(deps: DeployDeps): Hono<AppEnv> {
     return c.json(await service.get(c.req.param("namespace"), c.req.param("name"), caller));
   });
 
-  app.post("/", enabled(config), async (c) => {
+  app.post("/", available(config, kube), async (c) => {
     try {
       const caller = await authenticate(c, config.eventsAudience);
       const headers: Record<string, string> = {};

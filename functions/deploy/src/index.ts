@@ -1,4 +1,5 @@
 export { createApp, type DeployDeps } from "./app.ts";
+export { createAuthorizer, KubernetesAuthorizer, kubeConfigLoader } from "./auth/index.ts";
 export type { Authorizer, Caller, DeployVerb } from "./authorizer.ts";
 export { type BuildOptions, buildInferenceService } from "./build-inference-service.ts";
 export { ACCEPTED_TYPES_TEXT, parseDeployEvent } from "./cloud-events.ts";

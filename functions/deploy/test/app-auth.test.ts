@@ -1,6 +1,6 @@
 import { HttpError } from "@modelgate/http";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../src/index.ts";
+import { createApp, kubeClientFactory } from "../src/index.ts";
 import { FakeAuthorizer } from "./support/fake-authorizer.ts";
 import { FakeKube } from "./support/fake-kube.ts";
 import { captureLogger, json, testConfig } from "./support/fixtures.ts";
@@ -142,5 +142,39 @@ describe("the authorization seam", () => {
     };
     const res = await app.request("/api/v1/inferenceservices", { headers: bearer() });
     expect(res.status).toBe(503);
+  });
+});
+
+describe("no cluster configured", () => {
+  it("answers 503 saying how to configure one, before asking for a token, on every route and event", async () => {
+    const authorizer = new FakeAuthorizer([]);
+    const noCluster = kubeClientFactory(
+      { inCluster: false, kubeconfig: undefined },
+      { homeDir: "", exists: () => false },
+    );
+    const app = createApp({ config: testConfig(), logger: log.logger, kube: noCluster, authorizer });
+    const requests: [string, RequestInit][] = [
+      ["/api/v1/deploy", { method: "POST", body: '{"model":"anomaly-detector"}' }],
+      ["/api/v1/undeploy/ml/x", { method: "DELETE" }],
+      ["/api/v1/inferenceservices", {}],
+      ["/api/v1/inferenceservices/ml/x", {}],
+      [
+        "/",
+        {
+          method: "POST",
+          headers: { "ce-specversion": "1.0", "ce-type": "boson.fn", "ce-source": "/boson/fn", "ce-id": "1" },
+          body: "{}",
+        },
+      ],
+    ];
+    for (const [path, init] of requests) {
+      const res = await app.request(path, init);
+      expect(res.status, path).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toMatch(
+        /^no Kubernetes cluster configured: set KUBERNETES_KUBECONFIG/,
+      );
+    }
+    expect(authorizer.calls).toEqual([]);
+    expect((await app.request("/health/readiness")).status).toBe(200);
   });
 });

@@ -52,3 +52,23 @@ export function functionForPath(path: string): FunctionName | undefined {
   }
   return undefined;
 }
+
+/** Sample values of the path parameters of {@link ROUTES}, used by {@link samplePath}. */
+export const SAMPLE_PARAMS: Readonly<Record<string, string>> = { name: "anomaly-detector", namespace: "ml" };
+
+/**
+ * A concrete request path for a route of {@link ROUTES}: every `:param` replaced by `params[param]`, else by
+ * {@link SAMPLE_PARAMS}. Throws for a parameter with no value. Tests use it to send real paths through the
+ * ingress manifests and the local gateway.
+ *
+ * @example
+ * samplePath({ method: "POST", path: "/api/v1/models/:name/infer", fn: "predict" }, { name: "scorer" })
+ * // "/api/v1/models/scorer/infer"
+ */
+export function samplePath(route: Route, params: Readonly<Record<string, string>> = {}): string {
+  return route.path.replace(/:(\w+)/g, (_, param: string) => {
+    const value = params[param] ?? SAMPLE_PARAMS[param];
+    if (value === undefined) throw new Error(`no sample value for :${param} in ${route.path}`);
+    return encodeURIComponent(value);
+  });
+}
