@@ -3,7 +3,7 @@
 # from the Go modules in test/cluster/go/ into a cache dir outside the repo:
 #   ${MODELGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/modelgate}/k8s-v1.34.3/bin/
 # Does nothing when all three are already there. Prints the bin dir as its last line of stdout.
-# Cold: ~3.5 min on 2 cores (module downloads plus compilation); warm: instant.
+# Cold: 7-10 min on 2 busy cores (module downloads plus compilation); warm: instant.
 set -euo pipefail
 
 K8S_VERSION=v1.34.3
@@ -36,7 +36,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=34 -X $pkg.gitTreeState=clean"
 done
 
-echo "building kube-apiserver, kubectl ($K8S_VERSION) and etcd into $bin (cold: ~3.5 min on 2 cores)..." >&2
+echo "building kube-apiserver, kubectl ($K8S_VERSION) and etcd into $bin (first run only: 7-10 min on 2 cores)..." >&2
 (cd "$here/go/kube" && go build -trimpath -ldflags="$ldflags" -o "$tmp/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl) >&2 \
   || fail "building kube-apiserver/kubectl failed (module test/cluster/go/kube, $(go version 2>&1))"

@@ -10,6 +10,18 @@ export interface KubeConnection {
   token?: string;
 }
 
+/** What the admin helpers need of a control plane (a `ClusterInfo` or `ControlPlane` fits). */
+export interface AdminTarget {
+  server: string;
+  caPem: string;
+  adminToken: string;
+}
+
+/** The connection of the control plane's admin (`system:masters`). */
+export function adminConnection(cp: AdminTarget): KubeConnection {
+  return { server: cp.server, caPem: cp.caPem, token: cp.adminToken };
+}
+
 /** An API server answer: `body` is parsed JSON when the server sent JSON, else the text. */
 export interface KubeResponse {
   status: number;

@@ -9,6 +9,8 @@ import { createServer } from "node:net";
  * signal, so they die even when this process is killed outright.
  */
 const live = new Set<ChildProcess>();
+/** Synchronous cleanups (e.g. removing temp dirs) run on this process's exit, after the kills. */
+const exitCleanups = new Set<() => void>();
 let exitHookInstalled = false;
 const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
 
@@ -26,7 +28,31 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on("exit", () => {
     for (const child of live) signalGroup(child, "SIGKILL");
+    for (const cleanup of exitCleanups) {
+      try {
+        cleanup();
+      } catch {
+        // best effort: the process is exiting
+      }
+    }
   });
+}
+
+/** Runs `cleanup` (synchronous) if this process exits before the returned function is called. */
+export function onExitCleanup(cleanup: () => void): () => void {
+  installExitHook();
+  exitCleanups.add(cleanup);
+  return () => exitCleanups.delete(cleanup);
+}
+
+/** True when a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** True once the child has exited (or was killed). */
