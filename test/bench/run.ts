@@ -1,9 +1,11 @@
 // `pnpm bench`: every benchmark, each printing figures measured side by side in one run.
 // `pnpm bench registry` (or predict, cold-start) runs one.
+import { runColdStartBench } from "./cold-start-bench.ts";
 import { runRegistryBench } from "./registry-bench.ts";
 
 const benches: Record<string, () => Promise<void>> = {
   registry: runRegistryBench,
+  "cold-start": runColdStartBench,
 };
 
 const wanted = process.argv.slice(2).filter((arg) => arg !== "--");
