@@ -2,9 +2,9 @@ import { createSign, generateKeyPairSync, randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import { HttpError } from "@modelgate/http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type KubePost, kubeConfigTransport } from "../functions/deploy/src/auth/kube-transport.ts";
 import { KubernetesAuthorizer } from "../functions/deploy/src/auth/kubernetes-authorizer.ts";
 import type { DeployVerb } from "../functions/deploy/src/authorizer.ts";
+import { type KubePost, kubeConfigTransport } from "../functions/deploy/src/kube-transport.ts";
 import {
   type AdminTarget,
   adminRequest,

@@ -10,6 +10,14 @@ export { type DeployTarget, inferenceServiceName, resolveDeployTarget, selectVer
 export type { InferenceService } from "./inference-service.ts";
 export { type IsvcClient, KubeApiError, type KubeClientFactory } from "./kube-client.ts";
 export { kubeClientFactory } from "./kube-client-factory.ts";
-export { type KubeConfigSource, resolveKubeConfigSource } from "./kube-config-source.ts";
+export { type KubeConfigSource, loadKubeConfig, resolveKubeConfigSource } from "./kube-config-source.ts";
+export {
+  type KubeApiResponse,
+  type KubeRequest,
+  type KubeSend,
+  KubeTransportError,
+  type KubeTransportOptions,
+  kubeTransport,
+} from "./kube-transport.ts";
 export { mapKubeError } from "./map-kube-error.ts";
 export { type Isvc, type IsvcCondition, readStatus } from "./read-status.ts";

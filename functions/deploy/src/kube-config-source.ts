@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { Config } from "@modelgate/config";
+import { HttpError } from "@modelgate/http";
 
 /** Where the deploy function's Kubernetes credentials come from. */
 export type KubeConfigSource = { kind: "in-cluster" } | { kind: "file"; path: string } | { kind: "none" };
@@ -47,3 +49,23 @@ export function resolveKubeConfigSource(
 export const NO_CLUSTER_MESSAGE =
   "no Kubernetes cluster configured: set KUBERNETES_KUBECONFIG (or KUBECONFIG) to a kubeconfig file, " +
   "put one at ~/.kube/config, or run in a pod with a service-account token (KUBERNETES_IN_CLUSTER=true)";
+
+/**
+ * Loads the KubeConfig of `source` (in-cluster service account or kubeconfig file), importing
+ * `@kubernetes/client-node` only when called. Throws a 503 `HttpError` naming what it could not load.
+ *
+ * @example
+ * const kc = await loadKubeConfig({ kind: "file", path: "/home/me/.kube/config" });
+ */
+export async function loadKubeConfig(source: Exclude<KubeConfigSource, { kind: "none" }>): Promise<KubeConfig> {
+  const { KubeConfig } = await import("@kubernetes/client-node");
+  const kc = new KubeConfig();
+  try {
+    if (source.kind === "in-cluster") kc.loadFromCluster();
+    else kc.loadFromFile(source.path);
+  } catch (error) {
+    const what = source.kind === "in-cluster" ? "the in-cluster configuration" : `kubeconfig ${source.path}`;
+    throw new HttpError(503, `cannot load ${what}: ${(error as Error).message}`, { cause: error });
+  }
+  return kc;
+}

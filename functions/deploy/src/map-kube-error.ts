@@ -1,6 +1,7 @@
 import { HttpError } from "@modelgate/http";
 import { ISVC_RESOURCE } from "./constants.ts";
 import { KubeApiError } from "./kube-client.ts";
+import { KubeTransportError } from "./kube-transport.ts";
 
 /** What modelgate was doing when the Kubernetes API failed: named in the answer. */
 export interface KubeOperation {
@@ -50,7 +51,7 @@ function where(op: KubeOperation): string {
 
 /**
  * The one place Kubernetes API failures become HTTP answers:
- * unreachable or timed out → 503; 401/403 (the API refusing modelgate's own identity) → 502 naming verb and
+ * no answer ({@link KubeTransportError}: refused, reset, TLS, timed out) → 503; 401/403 (the API refusing modelgate's own identity) → 502 naming verb and
  * resource; 404 of an object or namespace → 404, of the resource type itself (KServe not installed) → 503;
  * 409 → 409; 400/422 (validation) → 422 with the API's message; 429 and 5xx → 503; anything else → 502.
  * Errors that are already {@link HttpError}s pass through; unknown errors are rethrown (a 500).
@@ -91,7 +92,7 @@ export function mapKubeError(error: unknown, op: KubeOperation): HttpError {
       cause: error,
     });
   }
-  if (isUnreachable(error)) {
+  if (error instanceof KubeTransportError || isUnreachable(error)) {
     const reason = error instanceof Error ? error.message : String(error);
     return new HttpError(503, `Kubernetes API unreachable (${op.verb} ${where(op)}): ${reason}`, { cause: error });
   }

@@ -143,6 +143,14 @@ describe("createKubeConfigClient", () => {
     ]);
   });
 
+  it("refuses a success answer that is not JSON with a KubeApiError (502), not a crash", async () => {
+    reply(200, "<html>proxy login</html>", "text/html");
+    const error = await (await client()).get("ml", "scorer").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeApiError);
+    expect((error as KubeApiError).message).toBe("the answer is not JSON: <html>proxy login</html>");
+    expect(mapKubeError(error, { verb: "get", namespace: "ml", name: "scorer" }).status).toBe(502);
+  });
+
   it("keeps the server's path prefix (API servers behind a proxy)", async () => {
     reply(200, CR);
     await (await client({ server: `${base}/k8s/clusters/c-1/` })).get("ml", "scorer");

@@ -1,6 +1,7 @@
 import { HttpError } from "@modelgate/http";
 import { describe, expect, it } from "vitest";
 import { KubeApiError, mapKubeError } from "../src/index.ts";
+import { KubeTransportError } from "../src/kube-transport.ts";
 import { isUnreachable } from "../src/map-kube-error.ts";
 
 const op = { verb: "apply", namespace: "ml", name: "scorer" } as const;
@@ -107,6 +108,24 @@ describe("mapKubeError", () => {
   it("keeps the API error as the cause", () => {
     const api = new KubeApiError(422, { message: "bad" });
     expect(mapKubeError(api, op).cause).toBe(api);
+  });
+});
+
+describe("mapKubeError and the transport", () => {
+  it("maps every KubeTransportError to 503, whatever its code", () => {
+    for (const code of ["ETIMEDOUT", "ERR_TLS_CERT_ALTNAME_INVALID", undefined]) {
+      const error = new KubeTransportError("cannot apply the Kubernetes client credentials: exec failed", {
+        cause: new Error("x"),
+        code,
+      });
+      const mapped = mapKubeError(error, op);
+      expect([mapped.status, mapped.message]).toEqual([
+        503,
+        "Kubernetes API unreachable (apply inferenceservices.serving.kserve.io scorer in namespace ml): " +
+          "cannot apply the Kubernetes client credentials: exec failed",
+      ]);
+      expect(mapped.cause).toBe(error);
+    }
   });
 });
 

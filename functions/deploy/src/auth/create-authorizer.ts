@@ -1,8 +1,9 @@
 import type { Config } from "@modelgate/config";
 import type { Logger } from "@modelgate/http";
 import type { Authorizer } from "../authorizer.ts";
-import { type KubeConfigLoader, kubeConfigTransport, lazyTransport } from "./kube-transport.ts";
+import { kubeConfigTransport } from "../kube-transport.ts";
 import { KubernetesAuthorizer, type KubernetesAuthorizerOptions } from "./kubernetes-authorizer.ts";
+import { type KubeConfigLoader, lazyTransport } from "./lazy-transport.ts";
 
 /**
  * The deploy function's authorizer for `MODELGATE_AUTH`: `undefined` (and a warning) for `none`, else a

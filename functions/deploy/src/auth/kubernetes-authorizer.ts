@@ -1,8 +1,8 @@
 import { errorDetails, HttpError, type Logger } from "@modelgate/http";
 import type { Authorizer, Caller, DeployVerb } from "../authorizer.ts";
+import type { KubePost } from "../kube-transport.ts";
 import { accessKey, accessReview, INFERENCE_SERVICES, KSERVE_GROUP, readAccessReview } from "./access-review.ts";
 import { bearerToken, unauthorized } from "./bearer-token.ts";
-import type { KubePost } from "./kube-transport.ts";
 import { createReview, SUBJECT_ACCESS_REVIEWS, TOKEN_REVIEWS } from "./review-call.ts";
 import { jwtExpiry, readTokenReview, tokenKey, tokenReview } from "./token-review.ts";
 import { TtlCache } from "./ttl-cache.ts";

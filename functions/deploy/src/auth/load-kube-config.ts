@@ -1,7 +1,12 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Config } from "@modelgate/config";
 import { HttpError } from "@modelgate/http";
-import { NO_CLUSTER_MESSAGE, type ResolveSourceOptions, resolveKubeConfigSource } from "../kube-config-source.ts";
+import {
+  loadKubeConfig,
+  NO_CLUSTER_MESSAGE,
+  type ResolveSourceOptions,
+  resolveKubeConfigSource,
+} from "../kube-config-source.ts";
 
 /**
  * A `KubeConfigLoader` for the deploy function's own identity, deciding where the cluster is the
@@ -19,15 +24,6 @@ export function kubeConfigLoader(
   return async (): Promise<KubeConfig> => {
     const source = resolveKubeConfigSource(kubernetes, options);
     if (source.kind === "none") throw new HttpError(503, NO_CLUSTER_MESSAGE);
-    const { KubeConfig } = await import("@kubernetes/client-node");
-    const kc = new KubeConfig();
-    try {
-      if (source.kind === "in-cluster") kc.loadFromCluster();
-      else kc.loadFromFile(source.path);
-    } catch (error) {
-      const what = source.kind === "in-cluster" ? "the in-cluster configuration" : `kubeconfig ${source.path}`;
-      throw new HttpError(503, `cannot load ${what}: ${(error as Error).message}`, { cause: error });
-    }
-    return kc;
+    return loadKubeConfig(source);
   };
 }

@@ -1,5 +1,5 @@
 import { HttpError } from "@modelgate/http";
-import type { KubePost } from "./kube-transport.ts";
+import type { KubePost } from "../kube-transport.ts";
 
 /** Which review a call creates, for error messages: e.g. `tokenreviews.authentication.k8s.io`. */
 export interface ReviewKind {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makePki, type Pki } from "../../../test/cluster/pki.ts";
-import { kubeConfigTransport, lazyTransport } from "../src/auth/kube-transport.ts";
+import { KubeTransportError, kubeConfigTransport, kubeTransport } from "../src/kube-transport.ts";
 
 interface Seen {
   method: string | undefined;
@@ -28,7 +28,7 @@ let respond: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) =
 };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "modelgate-auth-transport-"));
+  dir = await mkdtemp(join(tmpdir(), "modelgate-kube-transport-"));
   pki = await makePki(dir);
   server = createServer({ cert: await readFile(pki.servingCertFile), key: await readFile(pki.servingKeyFile) });
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
@@ -151,9 +151,10 @@ describe("kubeConfigTransport", () => {
     const previous = respond;
     respond = () => undefined;
     try {
-      await expect(kubeConfigTransport(kubeConfig(), { timeoutMs: 200 })("/x", {})).rejects.toThrow(
-        `no answer from ${base} within 200 ms`,
-      );
+      const error = await kubeConfigTransport(kubeConfig(), { timeoutMs: 200 })("/x", {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KubeTransportError);
+      expect((error as KubeTransportError).message).toBe(`no answer from ${base} within 200 ms`);
+      expect((error as KubeTransportError).code).toBe("ETIMEDOUT");
     } finally {
       respond = previous;
     }
@@ -164,39 +165,120 @@ describe("kubeConfigTransport", () => {
   });
 });
 
-describe("lazyTransport", () => {
-  it("loads the configuration on first use only", async () => {
-    let loads = 0;
-    const post = lazyTransport(
-      () => {
-        loads++;
-        return new KubeConfig();
-      },
-      () => async () => ({ status: 201, body: {} }),
-    );
-    expect(loads).toBe(0);
-    await post("/a", {});
-    await post("/b", {});
-    expect(loads).toBe(1);
+describe("kubeTransport", () => {
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+
+  it("sends any method with its content type below the server's path prefix, on one kept-alive connection", async () => {
+    const previous = respond;
+    respond = (req, res) => json(res, 200, { method: req.method });
+    try {
+      seen.length = 0;
+      const send = kubeTransport(kubeConfig({ server: `${base}/k8s/clusters/c-1/` }));
+      expect(await send({ method: "GET", path: "/apis/x?labelSelector=a%3Db" })).toEqual({
+        status: 200,
+        body: { method: "GET" },
+      });
+      await send({ method: "PATCH", path: "/apis/x/y", body: '{"a":1}', contentType: "application/apply-patch+yaml" });
+      await send({ method: "DELETE", path: "/apis/x/y", body: { kind: "DeleteOptions" } });
+      expect(seen.map((s) => [s.method, s.url, s.headers["content-type"], s.body])).toEqual([
+        ["GET", "/k8s/clusters/c-1/apis/x?labelSelector=a%3Db", undefined, ""],
+        ["PATCH", "/k8s/clusters/c-1/apis/x/y", "application/apply-patch+yaml", '{"a":1}'],
+        ["DELETE", "/k8s/clusters/c-1/apis/x/y", "application/json", '{"kind":"DeleteOptions"}'],
+      ]);
+      expect(seen[0]?.headers.authorization).toBe("Bearer own-identity-token");
+      expect(seen[0]?.headers.accept).toBe("application/json");
+      expect(new Set(seen.map((s) => s.socket)).size).toBe(1);
+    } finally {
+      respond = previous;
+    }
   });
 
-  it("reports a failed load as no cluster configured, and tries again next time", async () => {
-    let loads = 0;
-    const post = lazyTransport(
-      async () => {
-        loads++;
-        if (loads === 1) throw new Error("ENOENT: /var/run/secrets/kubernetes.io/serviceaccount/token");
-        return new KubeConfig();
+  it("applies the credentials on every request, so a rotated token is used at once", async () => {
+    seen.length = 0;
+    const kc = kubeConfig({ token: "first-token" });
+    const send = kubeTransport(kc);
+    await send({ method: "GET", path: "/x" });
+    const cluster = kc.getCurrentCluster();
+    if (cluster === null) throw new Error("no cluster");
+    kc.loadFromClusterAndUser(cluster, { name: "deploy", token: "second-token" });
+    await send({ method: "GET", path: "/x" });
+    expect(seen.map((s) => s.headers.authorization)).toEqual(["Bearer first-token", "Bearer second-token"]);
+  });
+
+  it("sends a reset request once more only when repeating it is safe", async () => {
+    const previous = respond;
+    let resets = 0;
+    respond = (req, res) => {
+      if (resets++ % 2 === 0) {
+        req.socket.destroy();
+        return;
+      }
+      json(res, 200, {});
+    };
+    try {
+      const send = kubeTransport(kubeConfig());
+      seen.length = 0;
+      const patch = await send({ method: "PATCH", path: "/x", body: "{}" }).catch((e: unknown) => e);
+      expect(patch).toBeInstanceOf(KubeTransportError);
+      expect((patch as KubeTransportError).code).toBe("ECONNRESET");
+      expect(seen).toHaveLength(1);
+      resets = 0;
+      seen.length = 0;
+      expect((await send({ method: "PATCH", path: "/x", body: "{}", idempotent: true })).status).toBe(200);
+      expect(seen).toHaveLength(2);
+      resets = 0;
+      seen.length = 0;
+      expect((await send({ method: "DELETE", path: "/x" })).status).toBe(200);
+      expect(seen).toHaveLength(2);
+    } finally {
+      respond = previous;
+    }
+  });
+
+  it("does not send a request again once its answer had begun", async () => {
+    const previous = respond;
+    respond = (req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      res.write("{");
+      setTimeout(() => req.socket.destroy(), 20);
+    };
+    try {
+      seen.length = 0;
+      const error = await kubeTransport(kubeConfig())({ method: "GET", path: "/x" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KubeTransportError);
+      expect(seen).toHaveLength(1);
+    } finally {
+      respond = previous;
+    }
+  });
+
+  it("reports a refused connection and credentials it cannot get as KubeTransportErrors", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await kubeTransport(kubeConfig({ server: `https://127.0.0.1:${port}` }))({
+      method: "GET",
+      path: "/x",
+    }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(KubeTransportError);
+    expect((refused as KubeTransportError).code).toBe("ECONNREFUSED");
+
+    const kc = new KubeConfig();
+    kc.loadFromClusterAndUser(
+      { name: "test", server: base, skipTLSVerify: false, caData: Buffer.from(pki.caPem).toString("base64") },
+      {
+        name: "exec",
+        exec: { apiVersion: "client.authentication.k8s.io/v1", command: join(dir, "no-such-plugin"), args: [] },
       },
-      () => async () => ({ status: 201, body: { ok: true } }),
     );
-    const error: unknown = await post("/a", {}).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toBe(
-      "no Kubernetes cluster configured: ENOENT: /var/run/secrets/kubernetes.io/serviceaccount/token",
-    );
-    expect((error as Error).cause).toBeInstanceOf(Error);
-    expect(await post("/a", {})).toEqual({ status: 201, body: { ok: true } });
-    expect(loads).toBe(2);
+    seen.length = 0;
+    const credentials = await kubeTransport(kc)({ method: "GET", path: "/x" }).catch((e: unknown) => e);
+    expect(credentials).toBeInstanceOf(KubeTransportError);
+    expect((credentials as KubeTransportError).message).toMatch(/^cannot apply the Kubernetes client credentials: /);
+    expect(seen).toHaveLength(0);
   });
 });
