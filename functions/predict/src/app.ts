@@ -1,0 +1,44 @@
+import type { Config } from "@modelgate/config";
+import { type AppEnv, createBaseApp, type Logger } from "@modelgate/http";
+import type { Hono } from "hono";
+import type { Dispatcher } from "undici";
+import { createDispatcher } from "./default-dispatcher.ts";
+import { detectRoute } from "./detect-route.ts";
+import { invokeRoute } from "./invoke-route.ts";
+import { type ProxyDeps, proxyRoute } from "./proxy-route.ts";
+import { type Target, toTarget } from "./target.ts";
+
+/** What the predict function is built from. */
+export interface PredictDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Sends the upstream requests; default: a keep-alive pool per model server origin ({@link createDispatcher}). */
+  readonly dispatcher?: Dispatcher;
+}
+
+/**
+ * The predict function (contract section 3): V1 `:predict` / `:explain` and V2 `/infer` proxied to the model
+ * server, `POST /api/v1/detect` in KubeHeal's shapes, and `POST /` for `kn func invoke`.
+ *
+ * @example
+ * const app = createApp({ config: loadConfig(), logger: createLogger({ name: "predict" }) });
+ * const res = await app.request("/api/v1/models/scorer/predict", { method: "POST", body: '{"instances":[[1]]}' });
+ */
+export function createApp(deps: PredictDeps): Hono<AppEnv> {
+  const { config } = deps;
+  const targets = new Map<string, Target>(
+    config.registry.entries.map((entry) => [entry.name, toTarget(entry, config.timeoutMs)]),
+  );
+  const proxy: ProxyDeps = {
+    targets,
+    dispatcher: deps.dispatcher ?? createDispatcher(),
+    maxBodyBytes: config.maxBodyBytes,
+  };
+  const app = createBaseApp({ name: "predict", logger: deps.logger });
+  app.post("/api/v1/models/:name/predict", proxyRoute(proxy, "predict"));
+  app.post("/api/v1/models/:name/explain", proxyRoute(proxy, "explain"));
+  app.post("/api/v1/models/:name/infer", proxyRoute(proxy, "infer"));
+  app.post("/api/v1/detect", detectRoute(proxy));
+  app.post("/", invokeRoute(proxy));
+  return app;
+}

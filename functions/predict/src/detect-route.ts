@@ -1,0 +1,89 @@
+import { type AppEnv, HttpError, readJsonObject } from "@modelgate/http";
+import type { Context } from "hono";
+import { callWithJson, findTarget } from "./json-call.ts";
+import type { ProxyDeps } from "./proxy-route.ts";
+import { UpstreamError } from "./upstream-error.ts";
+
+const SNIPPET_CHARS = 2_000;
+
+/**
+ * `POST /api/v1/detect` in the KubeHeal coordination engine's shapes: `{"model", "instances"}` → V1 predict →
+ * 200 `{"predictions", "model_name", "model_version"?}`; errors `{"error", "success": false}`: 400 (bad body),
+ * 404 (unknown model), 503 (unreachable or too slow), 500 (the model answered non-2xx or without predictions).
+ *
+ * @example
+ * app.post("/api/v1/detect", detectRoute(deps));
+ */
+export function detectRoute(deps: ProxyDeps) {
+  return async (c: Context<AppEnv>): Promise<Response> => {
+    try {
+      return c.json(await detect(c, deps));
+    } catch (error) {
+      throw asKubeHealError(error);
+    }
+  };
+}
+
+async function detect(c: Context<AppEnv>, deps: ProxyDeps): Promise<Record<string, unknown>> {
+  const { model, instances } = await readJsonObject(c, deps.maxBodyBytes);
+  if (typeof model !== "string" || model === "") {
+    throw new HttpError(
+      400,
+      model === undefined ? 'missing "model" (a registry name)' : '"model" must be a non-empty string',
+    );
+  }
+  if (!Array.isArray(instances) || instances.length === 0) {
+    throw new HttpError(400, instances === undefined ? 'missing "instances"' : '"instances" must be a non-empty array');
+  }
+  const target = findTarget(deps.targets, model);
+  const answer = await callWithJson(c, deps, target, "predict", { instances }, Number.POSITIVE_INFINITY);
+  const text = await new Response(answer.body).text();
+  if (answer.status < 200 || answer.status > 299) {
+    throw new HttpError(500, `Prediction failed: model ${model} returned status ${answer.status}: ${snippet(text)}`);
+  }
+  const parsed = parseJson(text);
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    !("predictions" in parsed) ||
+    !Array.isArray(parsed.predictions)
+  ) {
+    throw new HttpError(500, `Prediction failed: model ${model} returned no predictions: ${snippet(text)}`);
+  }
+  const version = "model_version" in parsed ? parsed.model_version : undefined;
+  return {
+    predictions: parsed.predictions,
+    model_name: model,
+    ...(typeof version === "string" ? { model_version: version } : {}),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function snippet(text: string): string {
+  return text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
+}
+
+/** Any failure as KubeHeal words it: `success: false`, and 503 for an unreachable or slow model. */
+function asKubeHealError(error: unknown): HttpError {
+  if (error instanceof UpstreamError) {
+    return new HttpError(503, `model unavailable: ${error.model}: ${error.reason}`, {
+      cause: error,
+      extra: { success: false },
+    });
+  }
+  if (error instanceof HttpError) {
+    return new HttpError(error.status, error.message, {
+      cause: error.cause,
+      headers: { ...error.headers },
+      extra: { ...error.extra, success: false },
+    });
+  }
+  return new HttpError(500, "internal error", { cause: error, extra: { success: false } });
+}

@@ -1,0 +1,48 @@
+import { type AppEnv, HttpError } from "@modelgate/http";
+import type { Context } from "hono";
+import { callerOf } from "./caller.ts";
+import { exchange, type UpstreamAnswer } from "./exchange.ts";
+import { forwardHeaders } from "./forward-headers.ts";
+import type { ProxyDeps } from "./proxy-route.ts";
+import type { Operation, Target } from "./target.ts";
+
+/**
+ * The target registered as `model`: 404 `model not found: X` when none is.
+ *
+ * @example
+ * const target = findTarget(deps.targets, "scorer");
+ */
+export function findTarget(targets: ReadonlyMap<string, Target>, model: string): Target {
+  const target = targets.get(model);
+  if (target === undefined) throw new HttpError(404, `model not found: ${model}`);
+  return target;
+}
+
+/**
+ * Calls a model with a JSON body built here (the routes that read the caller's body whole: `POST /` and
+ * `/api/v1/detect`), forwarding the caller's headers but `content-type: application/json`.
+ *
+ * @example
+ * const answer = await callWithJson(c, deps, target, "predict", { instances: [[1, 2]] });
+ */
+export function callWithJson(
+  c: Context<AppEnv>,
+  deps: ProxyDeps,
+  target: Target,
+  operation: Operation,
+  payload: Record<string, unknown>,
+  bufferBytes?: number,
+): Promise<UpstreamAnswer> {
+  const caller = callerOf(c);
+  const headers = forwardHeaders(caller.headers, c.get("requestId"));
+  headers["content-type"] = "application/json";
+  const body = { kind: "bytes", bytes: Buffer.from(JSON.stringify(payload)) } as const;
+  return exchange(deps.dispatcher, {
+    target,
+    operation,
+    headers,
+    body,
+    caller,
+    ...(bufferBytes === undefined ? {} : { bufferBytes }),
+  });
+}
