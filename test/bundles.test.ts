@@ -44,6 +44,19 @@ function bundleOf(fn: BundledFunction): BundleResult {
   return bundle;
 }
 
+/** The source files of `path` and of every output file it imports statically, transitively. */
+function loadedWith(bundle: BundleResult, path: string): string[] {
+  const byPath = new Map(bundle.files.map((file) => [file.path, file]));
+  const seen = new Set<string>();
+  const visit = (at: string) => {
+    if (seen.has(at)) return;
+    seen.add(at);
+    for (const item of byPath.get(at)?.imports ?? []) if (!item.dynamic) visit(item.path);
+  };
+  visit(path);
+  return [...seen].flatMap((at) => byPath.get(at)?.inputs ?? []);
+}
+
 /** The image's /app: a temp folder holding a copy of the function's dist/ and nothing else. */
 async function start(fn: BundledFunction, env: Record<string, string>): Promise<RunningBundle> {
   const app = await copyToTemp(join(root, fn));
@@ -86,17 +99,23 @@ describe("the bundles", () => {
     }
   });
 
+  it.each(BUNDLED_FUNCTIONS)(
+    "%s: zod's tree-shakable build only (not the classic one, English messages only)",
+    (fn) => {
+      const zod = bundleOf(fn)
+        .files.flatMap((file) => file.inputs)
+        .filter((input) => input.includes("/zod/"));
+      expect(zod.length, "zod bundled").toBeGreaterThan(0);
+      expect(zod.filter((input) => input.includes("/v4/classic/"))).toEqual([]);
+      expect(zod.filter((input) => input.includes("/locales/") && !/\/locales\/(en|index)\.js$/.test(input))).toEqual(
+        [],
+      );
+    },
+  );
+
   it("deploy: @kubernetes/client-node and cloudevents are lazy chunks, not loaded at start-up", () => {
     const bundle = bundleOf("deploy");
-    const byPath = new Map(bundle.files.map((file) => [file.path, file]));
-    const startup = new Set<string>();
-    const visit = (path: string) => {
-      if (startup.has(path)) return;
-      startup.add(path);
-      for (const item of byPath.get(path)?.imports ?? []) if (!item.dynamic) visit(item.path);
-    };
-    visit(BUNDLE_ENTRY);
-    const loadedAtStart = [...startup].flatMap((path) => byPath.get(path)?.inputs ?? []);
+    const loadedAtStart = loadedWith(bundle, BUNDLE_ENTRY);
     const everything = bundle.files.flatMap((file) => file.inputs);
     for (const pkg of ["@kubernetes/client-node", "cloudevents"]) {
       expect(
@@ -108,6 +127,15 @@ describe("the bundles", () => {
         `${pkg} at start-up`,
       ).toEqual([]);
     }
+  });
+
+  it("deploy: the in-cluster client loads without @kubernetes/client-node (only a kubeconfig file needs it)", () => {
+    const bundle = bundleOf("deploy");
+    const client = bundle.files.find((file) => file.inputs.some((input) => input.endsWith("/kube-config-client.ts")));
+    expect(client, "the client is a lazy chunk of its own").toBeDefined();
+    const withClient = [...loadedWith(bundle, BUNDLE_ENTRY), ...loadedWith(bundle, client?.path ?? "")];
+    expect(withClient.some((input) => input.endsWith("/in-cluster-credentials.ts"))).toBe(true);
+    expect(withClient.filter((input) => input.includes("/@kubernetes/client-node/"))).toEqual([]);
   });
 });
 

@@ -4,19 +4,22 @@
  * Builds the three bundles (scripts/build.ts) into a temp folder and, in interleaved rounds, spawns each one as
  * its image does (`node dist/main.mjs`, cwd = a folder holding only dist/) next to a bare node:http hello-world:
  * time from spawn to the first 200 on the health route, then on one real route, and the RSS right after.
- * Two modes: as the image runs it (V8 compile cache warmed at image build, NODE_COMPILE_CACHE) and with no
- * cache. Prints medians and the ratios to the hello-world of the same mode against the targets
+ * Deploy's real route runs as in a pod (service account, API server over TLS); `deploy-kc` with a kubeconfig.
+ * Two modes: as the image runs it (V8 compile cache warmed at image build, NODE_COMPILE_CACHE, a fresh copy
+ * per start) and with no cache. Prints medians and the ratios to the hello-world of the same mode against the targets
  * (models and predict ≤ 1.3 ×, deploy ≤ 1.6 ×, on the real route).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, request, type Server } from "node:http";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { type AddressInfo, createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { BUNDLE_ENTRY, type BundledFunction, buildAll, formatBytes } from "../../scripts/build.ts";
+import { makePki } from "../cluster/pki.ts";
 
 const HELLO = `import { createServer } from "node:http";
 createServer((req, res) => {
@@ -25,10 +28,11 @@ createServer((req, res) => {
 }).listen(Number(process.env.PORT), "0.0.0.0");
 `;
 
-const TARGETS: Record<BundledFunction, number> = { models: 1.3, predict: 1.3, deploy: 1.6 };
+const TARGETS: Partial<Record<Subject, number>> = { models: 1.3, predict: 1.3, deploy: 1.6 };
 const MODES = ["image", "no-cache"] as const;
-type Subject = "hello" | BundledFunction;
-const SUBJECTS: Subject[] = ["hello", "models", "predict", "deploy"];
+/** `deploy` runs as in a pod (service account); `deploy-kc` with a kubeconfig file (local use), for comparison. */
+type Subject = "hello" | BundledFunction | "deploy-kc";
+const SUBJECTS: Subject[] = ["hello", "models", "predict", "deploy", "deploy-kc"];
 
 interface Probe {
   method: string;
@@ -162,15 +166,29 @@ async function warmCompileCache(app: string, cacheDir: string): Promise<void> {
 /** Runs the benchmark and prints the table; `runs` rounds per subject and mode (interleaved). */
 export async function runColdStartBench(runs = 9): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), "modelgate-cold-start-"));
-  const upstream = createServer((req, res) => {
+  // A stand-in API server (deploy's list) and model server (predict) in one; the API server also over TLS,
+  // as a pod reaches it.
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     res.writeHead(200, { "content-type": "application/json" });
-    // A stand-in API server (deploy's list) and model server (predict) in one.
     res.end(req.url?.startsWith("/apis/") ? '{"kind":"InferenceServiceList","items":[]}' : '{"predictions":[1]}');
-  });
+  };
+  const upstream = createServer(answer);
+  let apiServer: Server | undefined;
   try {
     const bundles = await buildAll({ outDir: root });
     const port = await listen(upstream);
+    // The pod's service-account mount: a token and the CA that signed the API server's certificate.
+    const pki = await makePki(await mkdtemp(join(root, "pki-")));
+    const serviceAccount = join(root, "serviceaccount");
+    await mkdir(serviceAccount);
+    await writeFile(join(serviceAccount, "token"), "bench-token");
+    await writeFile(join(serviceAccount, "ca.crt"), pki.caPem);
+    apiServer = createTlsServer(
+      { cert: await readFile(pki.servingCertFile), key: await readFile(pki.servingKeyFile) },
+      answer,
+    );
+    const apiPort = await listen(apiServer);
     await writeFile(join(root, "hello.mjs"), HELLO);
     const kubeconfig = join(root, "kubeconfig.json");
     await writeFile(
@@ -190,7 +208,7 @@ export async function runColdStartBench(runs = 9): Promise<void> {
     const health: Probe = { method: "GET", path: "/health/readiness" };
     const plan: Record<
       Subject,
-      { cwd: string; entry: string; env: Record<string, string>; health: Probe; route: Probe }
+      { fn?: BundledFunction; cwd: string; entry: string; env: Record<string, string>; health: Probe; route: Probe }
     > = {
       hello: {
         cwd: root,
@@ -200,6 +218,7 @@ export async function runColdStartBench(runs = 9): Promise<void> {
         route: { method: "GET", path: "/" },
       },
       models: {
+        fn: "models",
         cwd: join(root, "models"),
         entry: BUNDLE_ENTRY,
         env: { KSERVE_MODEL_REGISTRY: registry },
@@ -207,6 +226,7 @@ export async function runColdStartBench(runs = 9): Promise<void> {
         route: { method: "GET", path: "/api/v1/models" },
       },
       predict: {
+        fn: "predict",
         cwd: join(root, "predict"),
         entry: BUNDLE_ENTRY,
         env: { KSERVE_MODEL_REGISTRY: registry },
@@ -214,6 +234,23 @@ export async function runColdStartBench(runs = 9): Promise<void> {
         route: { method: "POST", path: "/api/v1/models/x/predict", body: '{"instances":[[1,2]]}' },
       },
       deploy: {
+        fn: "deploy",
+        cwd: join(root, "deploy"),
+        entry: BUNDLE_ENTRY,
+        env: {
+          KSERVE_MODEL_REGISTRY: registry,
+          MODELGATE_AUTH: "none",
+          KUBERNETES_IN_CLUSTER: "true",
+          KUBERNETES_SERVICE_HOST: "127.0.0.1",
+          KUBERNETES_SERVICE_PORT: String(apiPort),
+          KUBERNETES_SERVICE_ACCOUNT_DIR: serviceAccount,
+          KSERVE_ALLOWED_NAMESPACES: "ml",
+        },
+        health,
+        route: { method: "GET", path: "/api/v1/inferenceservices" },
+      },
+      "deploy-kc": {
+        fn: "deploy",
         cwd: join(root, "deploy"),
         entry: BUNDLE_ENTRY,
         env: {
@@ -226,11 +263,13 @@ export async function runColdStartBench(runs = 9): Promise<void> {
         route: { method: "GET", path: "/api/v1/inferenceservices" },
       },
     };
-    const caches: Record<Subject, string> = { hello: "", models: "", predict: "", deploy: "" };
+    const caches: Record<Subject, string> = { hello: "", models: "", predict: "", deploy: "", "deploy-kc": "" };
     for (const subject of SUBJECTS) {
-      caches[subject] = join(root, `cache-${subject}`);
-      if (subject === "hello") await mkdir(caches[subject], { recursive: true });
-      else await warmCompileCache(plan[subject].cwd, caches[subject]);
+      // One image per function: both deploy subjects run the deploy image and its cache.
+      const fn = plan[subject].fn;
+      caches[subject] = join(root, `cache-${fn ?? subject}`);
+      if (fn === undefined) await mkdir(caches[subject], { recursive: true });
+      else if (subject === fn) await warmCompileCache(plan[subject].cwd, caches[subject]);
     }
 
     const samples = new Map<string, Sample[]>();
@@ -239,8 +278,13 @@ export async function runColdStartBench(runs = 9): Promise<void> {
       for (const mode of MODES) {
         for (const subject of SUBJECTS) {
           const { cwd, entry, env, health: h, route } = plan[subject];
-          const withCache = mode === "image" ? { ...env, NODE_COMPILE_CACHE: caches[subject] } : env;
+          // Each image-mode start gets a fresh copy of the cache warmed at "image build": a pod scaled from
+          // zero starts from the image, not from what an earlier pod added to the cache (e.g. lazy chunks).
+          const runCache = join(root, "run-cache");
+          if (mode === "image") await cp(caches[subject], runCache, { recursive: true });
+          const withCache = mode === "image" ? { ...env, NODE_COMPILE_CACHE: runCache } : env;
           const sample = await coldStart(cwd, entry, withCache, h, route);
+          await rm(runCache, { recursive: true, force: true });
           const key = `${mode}/${subject}`;
           samples.set(key, [...(samples.get(key) ?? []), sample]);
         }
@@ -269,9 +313,10 @@ export async function runColdStartBench(runs = 9): Promise<void> {
         const s = stat(subject);
         const ratioH = s.health / hello.health;
         const ratioR = s.route / hello.route;
-        const target = subject === "hello" ? undefined : TARGETS[subject];
+        const target = TARGETS[subject];
         const verdict = target === undefined ? "" : `≤ ${target.toFixed(1)} ${ratioR <= target ? "ok" : "MISSED"}`;
-        const bundle = subject === "hello" ? undefined : sizes.get(subject);
+        const fn = plan[subject].fn;
+        const bundle = fn === undefined ? undefined : sizes.get(fn);
         const startup = bundle?.files
           .filter(
             (f) =>
@@ -289,6 +334,7 @@ export async function runColdStartBench(runs = 9): Promise<void> {
     console.log(lines.join("\n"));
   } finally {
     upstream.close();
+    apiServer?.close();
     await rm(root, { recursive: true, force: true });
   }
 }

@@ -17,7 +17,7 @@ export interface DeployDeps {
    * route and event is open, and both steps are skipped.
    */
   authorizer?: Authorizer;
-  /** Makes the Kubernetes client; default: from `config.kubernetes`, `@kubernetes/client-node` loaded on first use. */
+  /** Makes the Kubernetes client; default: from `config.kubernetes`, loaded on first use. */
   kube?: KubeClientFactory;
 }
 

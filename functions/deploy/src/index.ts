@@ -7,12 +7,14 @@ export { ANNOTATIONS, EVENT_TYPES, FIELD_MANAGER, ISVC_RESOURCE, LABELS, MANAGED
 export { type DeployRequest, parseDeployRequest } from "./deploy-request.ts";
 export { type DeployAnswer, DeployService, MANAGED_SELECTOR, type UndeployAnswer } from "./deploy-service.ts";
 export { type DeployTarget, inferenceServiceName, resolveDeployTarget, selectVersion } from "./deploy-target.ts";
+export { inClusterCredentials, inClusterServer, SERVICE_ACCOUNT_DIR } from "./in-cluster-credentials.ts";
 export type { InferenceService } from "./inference-service.ts";
 export { type IsvcClient, KubeApiError, type KubeClientFactory } from "./kube-client.ts";
 export { kubeClientFactory } from "./kube-client-factory.ts";
-export { type KubeConfigSource, loadKubeConfig, resolveKubeConfigSource } from "./kube-config-source.ts";
+export { type KubeConfigSource, loadKubeCredentials, resolveKubeConfigSource } from "./kube-config-source.ts";
 export {
   type KubeApiResponse,
+  type KubeCredentials,
   type KubeRequest,
   type KubeSend,
   KubeTransportError,

@@ -5,9 +5,10 @@ import type { KubeConfigClientOptions } from "./kube-config-client.ts";
 import { NO_CLUSTER_MESSAGE, type ResolveSourceOptions, resolveKubeConfigSource } from "./kube-config-source.ts";
 
 /**
- * The default {@link KubeClientFactory}: resolves where the cluster is on first use, loads
- * `@kubernetes/client-node` lazily, and keeps the client once made. No cluster configured → a 503 telling
- * how to configure one; a failure is not kept, so the next request tries again (e.g. once the file exists).
+ * The default {@link KubeClientFactory}: resolves where the cluster is on first use, loads the client
+ * lazily (and `@kubernetes/client-node` only for a kubeconfig file), and keeps the client once made. No
+ * cluster configured → a 503 telling how to configure one; a failure is not kept, so the next request
+ * tries again (e.g. once the file exists).
  *
  * @example
  * const kube = kubeClientFactory(config.kubernetes);

@@ -2,7 +2,7 @@ import { HttpError } from "@modelgate/http";
 import { FIELD_MANAGER, ISVC_GROUP, ISVC_PLURAL, ISVC_VERSION } from "./constants.ts";
 import type { InferenceService } from "./inference-service.ts";
 import { type IsvcClient, KubeApiError, type KubeStatus } from "./kube-client.ts";
-import { type KubeConfigSource, loadKubeConfig } from "./kube-config-source.ts";
+import { type KubeConfigSource, loadKubeCredentials } from "./kube-config-source.ts";
 import { clusterServer, type KubeRequest, type KubeSend, kubeTransport } from "./kube-transport.ts";
 
 /** Options of {@link createKubeConfigClient}. */
@@ -18,10 +18,10 @@ function statusOf(body: unknown): KubeStatus {
 }
 
 /**
- * Loads a KubeConfig (in-cluster or from a file) with `@kubernetes/client-node`, imported on first use so
- * the function starts fast, and returns an {@link IsvcClient} sending its requests through
- * {@link kubeTransport} with those credentials (token, client certificate, exec plugins, CA). Throws a 503
- * `HttpError` naming the file when it cannot be loaded.
+ * Loads the credentials (the pod's service account, or a kubeconfig file with `@kubernetes/client-node`,
+ * imported only then) and returns an {@link IsvcClient} sending its requests through {@link kubeTransport}
+ * with them (token, client certificate, exec plugins, CA). Throws a 503 `HttpError` naming the file when it
+ * cannot be loaded, or when in-cluster without `KUBERNETES_SERVICE_HOST` / `KUBERNETES_SERVICE_PORT`.
  *
  * @example
  * const client = await createKubeConfigClient({ kind: "file", path: "/home/me/.kube/config" });
@@ -31,7 +31,7 @@ export async function createKubeConfigClient(
   source: Exclude<KubeConfigSource, { kind: "none" }>,
   options: KubeConfigClientOptions = {},
 ): Promise<IsvcClient> {
-  const kc = await loadKubeConfig(source);
+  const kc = await loadKubeCredentials(source);
   if (clusterServer(kc) === undefined) {
     throw new HttpError(
       503,

@@ -1,15 +1,22 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Config } from "@modelgate/config";
 import { HttpError } from "@modelgate/http";
+import { inClusterCredentials, inClusterServer, SERVICE_ACCOUNT_DIR } from "./in-cluster-credentials.ts";
+import type { KubeCredentials } from "./kube-transport.ts";
 
-/** Where the deploy function's Kubernetes credentials come from. */
-export type KubeConfigSource = { kind: "in-cluster" } | { kind: "file"; path: string } | { kind: "none" };
+/**
+ * Where the deploy function's Kubernetes credentials come from. In-cluster: the API server's URL when
+ * `KUBERNETES_SERVICE_HOST`/`PORT` give one, and the service-account folder when not the standard one.
+ */
+export type KubeConfigSource =
+  | { kind: "in-cluster"; server?: string; serviceAccountDir?: string }
+  | { kind: "file"; path: string }
+  | { kind: "none" };
 
 /** The service-account token file a pod gets (its presence means "in a cluster"). */
-export const SERVICE_ACCOUNT_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+export const SERVICE_ACCOUNT_TOKEN_PATH = join(SERVICE_ACCOUNT_DIR, "token");
 
 /** Environment-dependent inputs of {@link resolveKubeConfigSource}, with defaults. */
 export interface ResolveSourceOptions {
@@ -32,8 +39,17 @@ export function resolveKubeConfigSource(
   options: ResolveSourceOptions = {},
 ): KubeConfigSource {
   const exists = options.exists ?? existsSync;
-  const inCluster = kubernetes.inCluster ?? exists(options.tokenPath ?? SERVICE_ACCOUNT_TOKEN_PATH);
-  if (inCluster) return { kind: "in-cluster" };
+  const dir = kubernetes.serviceAccountDir;
+  const tokenPath = options.tokenPath ?? (dir === undefined ? SERVICE_ACCOUNT_TOKEN_PATH : join(dir, "token"));
+  const inCluster = kubernetes.inCluster ?? exists(tokenPath);
+  if (inCluster) {
+    const server = inClusterServer(kubernetes.serviceHost, kubernetes.servicePort);
+    return {
+      kind: "in-cluster",
+      ...(server === undefined ? {} : { server }),
+      ...(dir === undefined ? {} : { serviceAccountDir: dir }),
+    };
+  }
   const given = kubernetes.kubeconfig
     ?.split(delimiter)
     .map((path) => path.trim())
@@ -51,21 +67,26 @@ export const NO_CLUSTER_MESSAGE =
   "put one at ~/.kube/config, or run in a pod with a service-account token (KUBERNETES_IN_CLUSTER=true)";
 
 /**
- * Loads the KubeConfig of `source` (in-cluster service account or kubeconfig file), importing
- * `@kubernetes/client-node` only when called. Throws a 503 `HttpError` naming what it could not load.
+ * The credentials of `source`: in-cluster, the pod's service account read directly (see
+ * `inClusterCredentials`: no library to load, so a scaled-from-zero pod answers its first deploy request
+ * fast); a kubeconfig file, loaded with `@kubernetes/client-node` (imported only then: exec plugins, client
+ * certificates, auth providers). Throws a 503 `HttpError` naming the file it could not load.
  *
  * @example
- * const kc = await loadKubeConfig({ kind: "file", path: "/home/me/.kube/config" });
+ * const kc = await loadKubeCredentials({ kind: "file", path: "/home/me/.kube/config" });
  */
-export async function loadKubeConfig(source: Exclude<KubeConfigSource, { kind: "none" }>): Promise<KubeConfig> {
+export async function loadKubeCredentials(
+  source: Exclude<KubeConfigSource, { kind: "none" }>,
+): Promise<KubeCredentials> {
+  if (source.kind === "in-cluster") {
+    return inClusterCredentials({ server: source.server, dir: source.serviceAccountDir });
+  }
   const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   try {
-    if (source.kind === "in-cluster") kc.loadFromCluster();
-    else kc.loadFromFile(source.path);
+    kc.loadFromFile(source.path);
   } catch (error) {
-    const what = source.kind === "in-cluster" ? "the in-cluster configuration" : `kubeconfig ${source.path}`;
-    throw new HttpError(503, `cannot load ${what}: ${(error as Error).message}`, { cause: error });
+    throw new HttpError(503, `cannot load kubeconfig ${source.path}: ${(error as Error).message}`, { cause: error });
   }
   return kc;
 }

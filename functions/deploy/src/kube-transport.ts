@@ -1,6 +1,5 @@
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 
 /**
  * The one way the deploy function talks to the API server, for the InferenceService client and the
@@ -9,6 +8,17 @@ import type { KubeConfig } from "@kubernetes/client-node";
  * on a reset connection when repeating the request is safe, and every transport failure reported as a
  * {@link KubeTransportError}.
  */
+
+/**
+ * What the transport needs of a client configuration: the current cluster's server (and proxy), and a way
+ * to put the TLS settings and credentials on a request. A `KubeConfig` of `@kubernetes/client-node` is one
+ * (kubeconfig files: tokens, client certificates, exec plugins); {@link inClusterCredentials} is the
+ * pod's service account without that library.
+ */
+export interface KubeCredentials {
+  getCurrentCluster(): { readonly server: string; readonly proxyUrl?: string | undefined } | null;
+  applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
+}
 
 /** An API server answer: `body` is the parsed JSON when the server sent JSON, else the text. */
 export interface KubeApiResponse {
@@ -69,7 +79,7 @@ export class KubeTransportError extends Error {
  * @example
  * clusterServer(kc) // "https://10.0.0.1:6443"
  */
-export function clusterServer(kc: KubeConfig): string | undefined {
+export function clusterServer(kc: KubeCredentials): string | undefined {
   const server = kc.getCurrentCluster()?.server;
   if (server === undefined || server === "" || !URL.canParse(server) || server.includes("undefined")) return undefined;
   return server.replace(/\/+$/, "");
@@ -102,7 +112,7 @@ function parse(text: string, contentType: string | undefined): unknown {
  * const send = kubeTransport(kc, { timeoutMs: 5_000 });
  * const { status, body } = await send({ method: "GET", path: "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices" });
  */
-export function kubeTransport(kc: KubeConfig, options: KubeTransportOptions = {}): KubeSend {
+export function kubeTransport(kc: KubeCredentials, options: KubeTransportOptions = {}): KubeSend {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   return async (request) => {
@@ -188,7 +198,7 @@ export function kubeTransport(kc: KubeConfig, options: KubeTransportOptions = {}
  * const post = kubeConfigTransport(kc);
  * const { status, body } = await post("/apis/authentication.k8s.io/v1/tokenreviews", review);
  */
-export function kubeConfigTransport(kc: KubeConfig, options: KubeTransportOptions = {}): KubePost {
+export function kubeConfigTransport(kc: KubeCredentials, options: KubeTransportOptions = {}): KubePost {
   const send = kubeTransport(kc, { timeoutMs: options.timeoutMs ?? 5_000 });
   return (path, body) => send({ method: "POST", path, body, idempotent: true });
 }

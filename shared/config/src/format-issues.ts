@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
 
 /**
  * Renders a zod issue path the way users write it: `KSERVE_MODEL_REGISTRY[2].versions[0].name`.

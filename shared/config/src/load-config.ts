@@ -30,6 +30,11 @@ export interface Config {
     /** `undefined` = auto (in-cluster when the service-account token exists, else kubeconfig). */
     readonly inCluster: boolean | undefined;
     readonly kubeconfig: string | undefined;
+    /** `KUBERNETES_SERVICE_HOST` / `KUBERNETES_SERVICE_PORT`: the API server's address, as a pod gets it. */
+    readonly serviceHost?: string | undefined;
+    readonly servicePort?: number | undefined;
+    /** `KUBERNETES_SERVICE_ACCOUNT_DIR`: where the pod's token and CA are; default the standard mount. */
+    readonly serviceAccountDir?: string | undefined;
   };
   readonly maxBodyBytes: number;
   readonly port: number;
@@ -124,7 +129,13 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     timeoutMs: e.KSERVE_TIMEOUT ?? 30_000,
     kserveEnabled: e.KSERVE_ENABLED ?? true,
     allowedNamespaces: allowedNamespaces === "*" ? "*" : [...allowedNamespaces].sort(),
-    kubernetes: { inCluster: e.KUBERNETES_IN_CLUSTER, kubeconfig: e.KUBERNETES_KUBECONFIG ?? e.KUBECONFIG },
+    kubernetes: {
+      inCluster: e.KUBERNETES_IN_CLUSTER,
+      kubeconfig: e.KUBERNETES_KUBECONFIG ?? e.KUBECONFIG,
+      serviceHost: e.KUBERNETES_SERVICE_HOST,
+      servicePort: e.KUBERNETES_SERVICE_PORT,
+      serviceAccountDir: e.KUBERNETES_SERVICE_ACCOUNT_DIR,
+    },
     maxBodyBytes: e.MAX_BODY_BYTES ?? 10 * 1024 * 1024,
     port: e.PORT ?? 8080,
     logLevel: e.LOG_LEVEL ?? "info",

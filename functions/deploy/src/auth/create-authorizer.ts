@@ -11,7 +11,7 @@ import { type KubeConfigLoader, lazyTransport } from "./lazy-transport.ts";
  * function starts, and answers its health routes, without a cluster; reviews then answer 503).
  *
  * @example
- * const authorizer = createAuthorizer(config, () => loadKubeConfig(config), logger);
+ * const authorizer = createAuthorizer(config, kubeConfigLoader(config.kubernetes), logger);
  * if (authorizer) await authorizer.authorize(await authorizer.authenticate(header, {}), ["get"], ns);
  */
 export function createAuthorizer(

@@ -1,8 +1,7 @@
-import type { KubeConfig } from "@kubernetes/client-node";
-import { type KubePost, kubeConfigTransport } from "../kube-transport.ts";
+import { type KubeCredentials, type KubePost, kubeConfigTransport } from "../kube-transport.ts";
 
 /** Loads the client configuration of modelgate's own identity (in-cluster service account or kubeconfig). */
-export type KubeConfigLoader = () => KubeConfig | Promise<KubeConfig>;
+export type KubeConfigLoader = () => KubeCredentials | Promise<KubeCredentials>;
 
 /**
  * A {@link KubePost} that loads the client configuration on first use (so a function starts, and its
@@ -13,7 +12,7 @@ export type KubeConfigLoader = () => KubeConfig | Promise<KubeConfig>;
  */
 export function lazyTransport(
   load: KubeConfigLoader,
-  makeTransport: (kc: KubeConfig) => KubePost = kubeConfigTransport,
+  makeTransport: (kc: KubeCredentials) => KubePost = kubeConfigTransport,
 ): KubePost {
   let transport: Promise<KubePost> | undefined;
   return async (path, body) => {
