@@ -1,4 +1,6 @@
-import { Agent } from "undici";
+// Only undici's Agent (and the pool and HTTP/1 client it needs), not the package's index: the index brings
+// fetch, WebSocket, caches and more, about 300 kB that every cold start would parse for nothing.
+import Agent from "undici/lib/dispatcher/agent.js";
 
 /**
  * The upstream connection pools: one keep-alive pool per model server origin (undici `Agent`). No undici
