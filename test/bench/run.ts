@@ -1,10 +1,12 @@
 // `pnpm bench`: every benchmark, each printing figures measured side by side in one run.
 // `pnpm bench registry` (or predict, cold-start) runs one.
 import { runColdStartBench } from "./cold-start-bench.ts";
+import { runPredictBench } from "./predict-bench.ts";
 import { runRegistryBench } from "./registry-bench.ts";
 
 const benches: Record<string, () => Promise<void>> = {
   registry: runRegistryBench,
+  predict: runPredictBench,
   "cold-start": runColdStartBench,
 };
 
