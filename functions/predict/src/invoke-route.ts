@@ -17,7 +17,13 @@ const WHAT_TO_SEND =
  */
 export function invokeRoute(deps: ProxyDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
-    const { model, ...payload } = await readJsonObject(c, deps.maxBodyBytes);
+    const { model, ...payload } = await readJsonObject(c, deps.maxBodyBytes).catch((error: unknown) => {
+      // Not a JSON object: say what to send, not only what was wrong (413 stays as it is).
+      if (error instanceof HttpError && error.status === 400) {
+        throw new HttpError(400, `${error.message}: ${WHAT_TO_SEND}`, { cause: error });
+      }
+      throw error;
+    });
     const hasInstances = "instances" in payload;
     const hasInputs = "inputs" in payload;
     if (model === undefined) {

@@ -56,7 +56,9 @@ describe("POST / (kn func invoke)", () => {
       'model v2-model uses the V2 protocol: send "inputs" (a V2 inference request), not "instances"',
     ],
     ['{"model": "v1-model", "inputs": []}', 'model v1-model uses the V1 protocol: send "instances", not "inputs"'],
-    ["[]", "request body must be a JSON object"],
+    ["[]", `request body must be a JSON object: ${WHAT_TO_SEND}`],
+    ["", `request body is empty: expected a JSON object: ${WHAT_TO_SEND}`],
+    ["hello", expect.stringMatching(/^request body is not valid JSON: .*: send \{"model"/)],
   ])("answers 400 saying what to send for %s", async (body, message) => {
     const { upstream, app } = await setup();
     const res = await post(app, "/", body);

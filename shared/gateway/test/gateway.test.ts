@@ -107,3 +107,23 @@ describe("startGateway", () => {
     );
   });
 });
+
+describe("x-request-id through the gateway", () => {
+  it("keeps the id the mounted function answered with (the one it sent upstream)", async () => {
+    const inner = createBaseApp({ name: "inner", logger });
+    inner.all("*", (c) => c.json({ id: c.get("requestId") }));
+    const gw = createGatewayApp({ models: inner, predict: inner, deploy: inner }, { logger, maxBodyBytes: 1024 });
+    for (const init of [{}, { method: "POST", body: '{"model":"a"}' }] as const) {
+      const path = "method" in init ? "/" : "/api/v1/models";
+      const res = await gw.request(path, init);
+      // Headers first: once @hono/node-server has replaced the global Response (an earlier test served a real
+      // socket), reading the body rebuilds the response from its original init.
+      const header = res.headers.get("x-request-id");
+      const { id } = (await res.json()) as { id: string };
+      expect(header, path).toBe(id);
+    }
+    const given = await gw.request("/api/v1/models", { headers: { "x-request-id": "caller-1" } });
+    expect(given.headers.get("x-request-id")).toBe("caller-1");
+    expect(await given.json()).toEqual({ id: "caller-1" });
+  });
+});

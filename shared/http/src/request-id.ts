@@ -16,6 +16,9 @@ export function requestId(logger: Logger): MiddlewareHandler<AppEnv> {
     c.set("requestId", id);
     c.set("logger", logger.child({ requestId: id }));
     await next();
-    c.res.headers.set("x-request-id", id);
+    // An app mounted inside another (the local gateway) may already have answered with its own id, the one it
+    // sent upstream: keep that one, so the caller sees the id the model server saw.
+    const headers = c.res.headers;
+    if (!headers.has("x-request-id")) headers.set("x-request-id", id);
   };
 }
