@@ -1,14 +1,18 @@
 import { loadConfig } from "@modelgate/config";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FUNCTIONS } from "../shared/gateway/src/routes.ts";
 import {
+  editedKnativeCopy,
   envValue,
   isRecord,
   KNATIVE_DIR,
   type KubeObject,
   knativeServices,
+  moveLogLevelLast,
+  OVERLAYS,
   ofKind,
   renderKustomization,
+  writeOverlay,
 } from "./knative/manifests.ts";
 
 let base: KubeObject[] = [];
@@ -106,6 +110,138 @@ describe("knative/base", () => {
       expect(account?.automountServiceAccountToken, name).toBe(false);
       const service = knativeServices(base).find((s) => s.metadata.name === name);
       expect(JSON.stringify(service?.spec)).toContain('"automountServiceAccountToken":false');
+    }
+  });
+});
+
+const CLUSTER_WIDE = "components/cluster-wide";
+const key = (o: KubeObject) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+const named = (objects: readonly KubeObject[], kind: string, name: string) =>
+  ofKind(objects, kind).find((o) => o.metadata.name === name);
+
+describe.each(OVERLAYS)("knative/components/cluster-wide, included by an overlay over %s", (overlayName) => {
+  let plain: KubeObject[] = [];
+  let wide: KubeObject[] = [];
+  const removers: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    const overlay = await writeOverlay({ resources: [`overlays/${overlayName}`], components: [CLUSTER_WIDE] });
+    removers.push(overlay.remove);
+    plain = await renderKustomization(`${KNATIVE_DIR}overlays/${overlayName}`);
+    wide = await renderKustomization(overlay.dir);
+  });
+  afterAll(async () => {
+    for (const remove of removers) await remove();
+  });
+
+  function deployOf(objects: readonly KubeObject[]): KubeObject {
+    const deploy = knativeServices(objects).find((s) => s.metadata.name === "deploy");
+    if (!deploy) throw new Error("no deploy Service");
+    return deploy;
+  }
+
+  it('sets KSERVE_ALLOWED_NAMESPACES="*" on deploy, which loads as "any namespace"', () => {
+    expect(envValue(deployOf(plain), "KSERVE_ALLOWED_NAMESPACES")).toBe("self-healing-platform");
+    expect(envValue(deployOf(wide), "KSERVE_ALLOWED_NAMESPACES")).toBe("*");
+    expect(loadConfig(envOf(deployOf(wide))).allowedNamespaces).toBe("*");
+  });
+
+  it("changes nothing else: the overlay's objects stay as they are, plus ClusterRoles and ClusterRoleBindings", () => {
+    const plainKeys = new Set(plain.map(key));
+    const added = wide.filter((o) => !plainKeys.has(key(o)));
+    expect(added.map((o) => o.kind).sort()).toEqual([
+      "ClusterRole",
+      "ClusterRole",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "ClusterRoleBinding",
+      "ClusterRoleBinding",
+    ]);
+    for (const object of added) expect(object.metadata.labels?.["app.kubernetes.io/part-of"]).toBe("modelgate");
+    // The same objects otherwise, the namespaced Roles included (left in place: a subset of the cluster grant).
+    const expected = structuredClone(deployOf(plain));
+    const env = JSON.stringify(expected).replace(
+      '{"name":"KSERVE_ALLOWED_NAMESPACES","value":"self-healing-platform"}',
+      '{"name":"KSERVE_ALLOWED_NAMESPACES","value":"*"}',
+    );
+    expect(deployOf(wide)).toEqual(JSON.parse(env));
+    for (const object of plain) {
+      if (object === deployOf(plain)) continue;
+      expect(
+        wide.find((o) => key(o) === key(object)),
+        key(object),
+      ).toEqual(object);
+    }
+  });
+
+  it("each Role of the base has a ClusterRole of the same name and the very same rules", () => {
+    const roles = ofKind(base, "Role");
+    expect(roles.map((r) => r.metadata.name).sort()).toEqual([
+      "modelgate-deploy",
+      "modelgate-deploy-events",
+      "modelgate-undeploy-events",
+    ]);
+    for (const role of roles) {
+      const clusterRole = named(wide, "ClusterRole", role.metadata.name);
+      expect(clusterRole?.rules, role.metadata.name).toEqual(role.rules);
+    }
+    expect(ofKind(wide, "ClusterRole")).toHaveLength(roles.length);
+    // Exactly deploy's verbs, on InferenceServices only: no wildcard, no other resource, no secrets.
+    expect(named(wide, "ClusterRole", "modelgate-deploy")?.rules).toEqual([
+      {
+        apiGroups: ["serving.kserve.io"],
+        resources: ["inferenceservices"],
+        verbs: ["get", "list", "create", "patch", "delete"],
+      },
+    ]);
+    expect(named(wide, "ClusterRole", "modelgate-deploy-events")?.rules).toEqual([
+      { apiGroups: ["serving.kserve.io"], resources: ["inferenceservices"], verbs: ["create", "patch"] },
+    ]);
+    expect(named(wide, "ClusterRole", "modelgate-undeploy-events")?.rules).toEqual([
+      { apiGroups: ["serving.kserve.io"], resources: ["inferenceservices"], verbs: ["delete"] },
+    ]);
+  });
+
+  it("each RoleBinding of the base has a ClusterRoleBinding of the same subjects to that ClusterRole", () => {
+    const bindings = ofKind(base, "RoleBinding");
+    for (const binding of bindings) {
+      const clusterBinding = named(wide, "ClusterRoleBinding", binding.metadata.name);
+      expect(clusterBinding?.subjects, binding.metadata.name).toEqual(binding.subjects);
+      expect(clusterBinding?.roleRef).toEqual({ ...(binding.roleRef as object), kind: "ClusterRole" });
+    }
+    // Nothing else is bound cluster-wide but the base's system:auth-delegator.
+    const others = ofKind(wide, "ClusterRoleBinding").filter(
+      (b) => !bindings.some((rb) => rb.metadata.name === b.metadata.name),
+    );
+    expect(others.map((b) => (b.roleRef as { name?: string }).name)).toEqual(["system:auth-delegator"]);
+    // The subjects: deploy's ServiceAccount and the two Triggers' OIDC identities, all in modelgate.
+    const subjects = ofKind(wide, "ClusterRoleBinding").flatMap((b) =>
+      Array.isArray(b.subjects) ? b.subjects.filter(isRecord).map((s) => `${s.kind} ${s.namespace}/${s.name}`) : [],
+    );
+    const deploy = deployOf(wide);
+    const template = isRecord(deploy.spec) && isRecord(deploy.spec.template) ? deploy.spec.template : {};
+    const account = isRecord(template.spec) ? template.spec.serviceAccountName : undefined;
+    expect(subjects.sort()).toEqual(
+      [
+        `ServiceAccount modelgate/${account}`,
+        `ServiceAccount modelgate/${account}`,
+        ...ofKind(wide, "Trigger").map(
+          (t) => `ServiceAccount ${t.metadata.namespace}/${t.metadata.name}-oidc-eventing.knative.dev-trigger`,
+        ),
+      ].sort(),
+    );
+  });
+});
+
+describe("knative/components/cluster-wide guards its patch", () => {
+  it("rendering fails, rather than patching another variable, when deploy's env is reordered", async () => {
+    const copy = await editedKnativeCopy("base/deploy.yaml", moveLogLevelLast);
+    const overlay = await writeOverlay({ root: copy.root, resources: ["overlays/istio"], components: [CLUSTER_WIDE] });
+    try {
+      await expect(renderKustomization(overlay.dir)).rejects.toThrow(/patch test of .*env\/3\/name failed/);
+    } finally {
+      await overlay.remove();
+      await copy.remove();
     }
   });
 });

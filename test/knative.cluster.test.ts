@@ -6,13 +6,16 @@ import { stringify } from "yaml";
 import { adminRequest, ensureNamespace, requestToken } from "./cluster/admin.ts";
 import { kubeRequest } from "./cluster/kube-request.ts";
 import {
+  editedKnativeCopy,
   isRecord,
   KNATIVE_DIR,
   type KubeObject,
   kubectlKustomize,
+  moveLogLevelLast,
   OVERLAYS,
   type Overlay,
   renderKustomization,
+  writeOverlay,
 } from "./knative/manifests.ts";
 
 const cluster = inject("cluster");
@@ -322,5 +325,197 @@ describe("RBAC of knative/base, applied to the API server", () => {
     expect((await kubeRequest(conn, "POST", `${isvcPath(ALLOWED_NS)}?dryRun=All`, isvc(ALLOWED_NS, "x"))).status).toBe(
       403,
     );
+  });
+});
+
+// ---- knative/components/cluster-wide (KSERVE_ALLOWED_NAMESPACES="*") ----
+
+const CLUSTER_WIDE = "components/cluster-wide";
+const CLUSTER_RBAC_KINDS = [...RBAC_KINDS, "ClusterRole"];
+
+describe("knative/components/cluster-wide, in a test overlay over istio", () => {
+  let wide: KubeObject[] = [];
+  let overlayDir = "";
+  let removeOverlay = async () => {};
+
+  beforeAll(async () => {
+    const overlay = await writeOverlay({ resources: ["overlays/istio"], components: [CLUSTER_WIDE] });
+    overlayDir = overlay.dir;
+    removeOverlay = overlay.remove;
+    wide = await kubectlKustomize(KUBECTL, overlay.dir);
+  });
+
+  afterAll(async () => {
+    await removeOverlay();
+  });
+
+  it("kubectl kustomize renders what the tests' kustomize-free reader renders", async () => {
+    const ours = await renderKustomization(overlayDir);
+    expect(ours.map(key).sort()).toEqual(wide.map(key).sort());
+    for (const object of wide)
+      expect(
+        ours.find((o) => key(o) === key(object)),
+        key(object),
+      ).toEqual(object);
+  });
+
+  it("every rendered object passes a server-side dry-run apply, the ClusterRoles and their bindings included", async () => {
+    const result = await serverDryRun(wide);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const applied = result.stdout.trim().split("\n");
+    expect(applied).toHaveLength(wide.length);
+    for (const name of ["modelgate-deploy", "modelgate-deploy-events", "modelgate-undeploy-events"]) {
+      expect(applied).toContain(`clusterrole.rbac.authorization.k8s.io/${name}`);
+      expect(applied).toContain(`clusterrolebinding.rbac.authorization.k8s.io/${name}`);
+    }
+    expect(applied).toContain("service.serving.knative.dev/deploy");
+  });
+
+  it("kubectl kustomize refuses to build when deploy's env is reordered (the patch's test op)", async () => {
+    const copy = await editedKnativeCopy("base/deploy.yaml", moveLogLevelLast);
+    const overlay = await writeOverlay({ root: copy.root, resources: ["overlays/istio"], components: [CLUSTER_WIDE] });
+    try {
+      await expect(kubectlKustomize(KUBECTL, overlay.dir)).rejects.toThrow(/test failed/);
+    } finally {
+      await overlay.remove();
+      await copy.remove();
+    }
+  });
+
+  describe("its RBAC, applied to the API server", () => {
+    const LATER_NS = `modelgate-later-${randomBytes(3).toString("hex")}`;
+    let appliedWide: KubeObject[] = [];
+    const removeAll = () => kubectl(["delete", "--ignore-not-found", "--wait=false", "-f", "-"], toYaml(appliedWide));
+
+    beforeAll(async () => {
+      const triggerAccounts: KubeObject[] = Object.values(TRIGGER_SAS).map((name) => ({
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name, namespace: FUNCTIONS_NS },
+      }));
+      appliedWide = [...wide.filter((o) => CLUSTER_RBAC_KINDS.includes(o.kind)), ...triggerAccounts];
+      const result = await kubectl(
+        ["apply", "--server-side", "--field-manager=modelgate-knative-test", "-f", "-"],
+        toYaml(appliedWide),
+      );
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      // A namespace that did not exist when the RBAC was applied is covered too.
+      await ensureNamespace(cluster, LATER_NS);
+    });
+
+    // Cluster-scoped grants must not outlive this suite (the other suites expect 403 outside their namespaces).
+    afterAll(async () => {
+      if (appliedWide.length > 0) await removeAll();
+    });
+
+    it("deploy's ServiceAccount: exactly the verbs the code uses, in every namespace and across the cluster", async () => {
+      const namespaces = [ALLOWED_NS, OTHER_NS, FUNCTIONS_NS, LATER_NS];
+      expect(await allowedOnIsvc(sa("modelgate-deploy"), namespaces)).toEqual(
+        namespaces.flatMap((ns) => ["get", "list", "create", "patch", "delete"].map((verb) => `${verb} ${ns}`)),
+      );
+      // The list of every namespace at once (GET /api/v1/inferenceservices with "*").
+      expect(await review(sa("modelgate-deploy"), "list", ISVC)).toBe(true);
+      expect(await review(sa("modelgate-deploy"), "watch", ISVC)).toBe(false);
+      const others: [group: string, resource: string][] = [
+        ["", "pods"],
+        ["", "configmaps"],
+        ["", "serviceaccounts"],
+        ["serving.knative.dev", "services"],
+        ["rbac.authorization.k8s.io", "clusterroles"],
+      ];
+      for (const [group, resource] of others) {
+        expect(await review(sa("modelgate-deploy"), "list", { group, resource, namespace: OTHER_NS }), resource).toBe(
+          false,
+        );
+      }
+    });
+
+    it("the Triggers' OIDC identities: create + patch (deploy events), delete (undeploy events), in every namespace", async () => {
+      const namespaces = [ALLOWED_NS, OTHER_NS, LATER_NS];
+      expect(await allowedOnIsvc(sa(TRIGGER_SAS.deploy), namespaces)).toEqual(
+        namespaces.flatMap((ns) => [`create ${ns}`, `patch ${ns}`]),
+      );
+      expect(await allowedOnIsvc(sa(TRIGGER_SAS.undeploy), namespaces)).toEqual(namespaces.map((ns) => `delete ${ns}`));
+      for (const name of Object.values(TRIGGER_SAS)) expect(await review(sa(name), "list", ISVC), name).toBe(false);
+    });
+
+    it("models, predict and the dead-letter sink still get nothing; nobody gets secrets", async () => {
+      for (const name of ["modelgate-models", "modelgate-predict", "modelgate-dead-letters"]) {
+        expect(await allowedOnIsvc(sa(name), [ALLOWED_NS, OTHER_NS]), name).toEqual([]);
+      }
+      const accounts = [
+        "modelgate-models",
+        "modelgate-predict",
+        "modelgate-deploy",
+        "modelgate-dead-letters",
+        ...Object.values(TRIGGER_SAS),
+      ];
+      for (const name of accounts) {
+        for (const namespace of [FUNCTIONS_NS, ALLOWED_NS, OTHER_NS, LATER_NS, undefined]) {
+          for (const verb of ["get", "list", "watch"]) {
+            const attributes = { group: "", resource: "secrets", ...(namespace ? { namespace } : {}) };
+            expect(await review(sa(name), verb, attributes), `${name} ${verb} secrets ${namespace ?? "*"}`).toBe(false);
+          }
+        }
+      }
+    });
+
+    it("with deploy's own token: apply, get, list (one namespace and all) and delete outside base's namespace; no secrets", async () => {
+      const token = await requestToken(cluster, FUNCTIONS_NS, "modelgate-deploy");
+      const asDeploy = (method: string, path: string, body?: unknown, contentType?: string) =>
+        kubeRequest(
+          { server: cluster.server, caPem: cluster.caPem, token },
+          method,
+          path,
+          body,
+          contentType ? { contentType } : {},
+        );
+      const name = `knative-wide-${randomBytes(3).toString("hex")}`;
+      for (const namespace of [OTHER_NS, LATER_NS]) {
+        const apply = () =>
+          asDeploy(
+            "PATCH",
+            `${isvcPath(namespace, name)}?fieldManager=modelgate&force=true`,
+            isvc(namespace, name),
+            "application/apply-patch+yaml",
+          );
+        const created = await apply();
+        expect(created.status, created.text).toBe(201);
+        expect((await apply()).status, namespace).toBe(200);
+        expect((await asDeploy("GET", isvcPath(namespace, name))).status, namespace).toBe(200);
+        expect((await asDeploy("GET", isvcPath(namespace))).status, namespace).toBe(200);
+      }
+      const all = await asDeploy(
+        "GET",
+        "/apis/serving.kserve.io/v1beta1/inferenceservices?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dmodelgate",
+      );
+      expect(all.status, all.text).toBe(200);
+      const found = ((all.body as { items?: KubeObject[] }).items ?? [])
+        .filter((item) => item.metadata.name === name)
+        .map((item) => item.metadata.namespace)
+        .sort();
+      expect(found).toEqual([LATER_NS, OTHER_NS].sort());
+      for (const namespace of [OTHER_NS, LATER_NS])
+        expect((await asDeploy("DELETE", isvcPath(namespace, name))).status, namespace).toBe(200);
+      expect((await asDeploy("GET", `/api/v1/namespaces/${OTHER_NS}/secrets`)).status).toBe(403);
+      expect((await asDeploy("GET", "/api/v1/secrets")).status).toBe(403);
+      expect((await asDeploy("GET", `/api/v1/namespaces/${OTHER_NS}/pods`)).status).toBe(403);
+    });
+
+    it("deleting the component's objects takes the cluster-wide rights away again", async () => {
+      const result = await removeAll();
+      expect(result.code, result.stderr).toBe(0);
+      for (const kind of ["clusterrole", "clusterrolebinding"]) {
+        for (const name of ["modelgate-deploy", "modelgate-deploy-events", "modelgate-undeploy-events"]) {
+          const get = await kubectl(["get", kind, name, "-o", "name", "--ignore-not-found"]);
+          expect(get.stdout.trim(), `${kind} ${name}`).toBe("");
+        }
+      }
+      expect(await allowedOnIsvc(sa("modelgate-deploy"), [OTHER_NS, LATER_NS])).toEqual([]);
+      expect(await allowedOnIsvc(sa(TRIGGER_SAS.deploy), [OTHER_NS])).toEqual([]);
+      expect(await allowedOnIsvc(sa(TRIGGER_SAS.undeploy), [OTHER_NS])).toEqual([]);
+    });
   });
 });
