@@ -369,6 +369,85 @@ describe("deploy routes with MODELGATE_AUTH=kubernetes against the real API serv
   });
 });
 
+describe("lists across the cluster with KSERVE_ALLOWED_NAMESPACES=* and MODELGATE_AUTH=kubernetes", () => {
+  const clusterRole = `modelgate-deploy-cw-${run}`;
+  let wide: App;
+  let daveToken: string;
+
+  beforeAll(async () => {
+    // knative/components/cluster-wide: the InferenceService verbs in every namespace, for a ServiceAccount of its own.
+    await createServiceAccount(cluster, nsSys, "modelgate-deploy-cw");
+    const subjects = [{ kind: "ServiceAccount", name: "modelgate-deploy-cw", namespace: nsSys }];
+    const roleRef = (kind: string, name: string) => ({ apiGroup: "rbac.authorization.k8s.io", kind, name });
+    await applyRbac(cluster, [
+      {
+        apiVersion: rbac,
+        kind: "ClusterRole",
+        metadata: { name: clusterRole },
+        rules: [{ apiGroups: ["serving.kserve.io"], resources: ["inferenceservices"], verbs: ISVC_VERBS }],
+      },
+      {
+        apiVersion: rbac,
+        kind: "ClusterRoleBinding",
+        metadata: { name: clusterRole },
+        roleRef: roleRef("ClusterRole", clusterRole),
+        subjects,
+      },
+      {
+        apiVersion: rbac,
+        kind: "ClusterRoleBinding",
+        metadata: { name: `${clusterRole}-delegator` },
+        roleRef: roleRef("ClusterRole", "system:auth-delegator"),
+        subjects,
+      },
+    ]);
+    // dave may list InferenceServices only in nsSys, where no managed CR is.
+    await createServiceAccount(cluster, nsA, "dave");
+    await applyRbac(cluster, managers(nsSys, nsA, ["dave"]));
+    daveToken = await requestToken(cluster, nsA, "dave");
+    const token = await requestToken(cluster, nsSys, "modelgate-deploy-cw");
+    wide = makeApp({
+      KSERVE_MODEL_REGISTRY: REGISTRY(nsA),
+      KSERVE_NAMESPACE: nsA,
+      KSERVE_ALLOWED_NAMESPACES: "*",
+      KUBERNETES_KUBECONFIG: await writeKubeconfig(scratch, cluster, token),
+      MODELGATE_AUTH: "kubernetes",
+    }).app;
+  });
+
+  afterAll(async () => {
+    for (const name of [clusterRole, `${clusterRole}-delegator`]) {
+      await adminRequest(cluster, "DELETE", `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${name}`);
+    }
+    await adminRequest(cluster, "DELETE", `/apis/rbac.authorization.k8s.io/v1/clusterroles/${clusterRole}`);
+  });
+
+  it("shows each caller the managed CRs of the namespaces it may list: 200, empty when none of them holds one", async () => {
+    expect((await deploy(wide, aliceToken, { name: "alices-wide" })).status).toBe(202);
+    const list = async (token: string, query = "") =>
+      answer(await wide.request(`/api/v1/inferenceservices${query}`, { headers: bearer(token) }));
+    const alice = await list(aliceToken);
+    expect(alice.status, JSON.stringify(alice.body)).toBe(200);
+    const items = alice.body.inferenceServices as { name: string; namespace: string }[];
+    expect(items.map((i) => `${i.namespace}/${i.name}`)).toContain(`${nsA}/alices-wide`);
+    expect(items.every((i) => i.namespace === nsA)).toBe(true);
+    for (const token of [daveToken, bobToken]) {
+      const other = await list(token);
+      expect(other.status, JSON.stringify(other.body)).toBe(200);
+      expect(other.body).toEqual({ inferenceServices: [], total: 0 });
+    }
+    expect((await list(daveToken, `?namespace=${nsSys}`)).status).toBe(200);
+    const dave = await list(daveToken, `?namespace=${nsA}`);
+    expect(dave.status).toBe(403);
+    expect(dave.body.error).toBe(`system:serviceaccount:${nsA}:dave may not list ${RESOURCE} in namespace ${nsA}`);
+    const res = await wide.request(`/api/v1/undeploy/${nsA}/alices-wide`, {
+      method: "DELETE",
+      headers: bearer(aliceToken),
+    });
+    expect(res.status).toBe(204);
+  });
+});
+
 describe("deploy CloudEvents with MODELGATE_AUTH=kubernetes", () => {
   let eventsToken: string;
   beforeAll(async () => {

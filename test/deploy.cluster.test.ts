@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { loadConfig } from "@modelgate/config";
 import { createLogger } from "@modelgate/http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createApp } from "../functions/deploy/src/index.ts";
+import { createApp, type IsvcClient } from "../functions/deploy/src/index.ts";
+import { createKubeConfigClient } from "../functions/deploy/src/kube-config-client.ts";
 import { adminRequest, createServiceAccount, ensureNamespace, requestToken } from "./cluster/admin.ts";
 
 /**
@@ -86,7 +87,7 @@ const REGISTRY = [
 const ISVC = (ns: string, name = "") =>
   `/apis/serving.kserve.io/v1beta1/namespaces/${ns}/inferenceservices${name === "" ? "" : `/${name}`}`;
 
-function makeApp(kubeconfig: string) {
+function makeApp(kubeconfig: string, kube?: () => Promise<IsvcClient>) {
   const config = loadConfig({
     KSERVE_MODEL_REGISTRY: JSON.stringify(REGISTRY),
     KSERVE_NAMESPACE: nsA,
@@ -95,7 +96,8 @@ function makeApp(kubeconfig: string) {
     MODELGATE_AUTH: "none",
     LOG_LEVEL: "silent",
   });
-  return createApp({ config, logger: createLogger({ name: "deploy", level: "silent" }) });
+  const logger = createLogger({ name: "deploy", level: "silent" });
+  return createApp({ config, logger, ...(kube ? { kube } : {}) });
 }
 
 const app = makeApp(cluster.kubeconfigPath);
@@ -378,6 +380,43 @@ describe("deploy against a real API server", () => {
     const after = await storedCr(nsC, "theirs");
     expect(after.status).toBe(200);
     expect(after.body.metadata?.resourceVersion).toBe(before.body.metadata?.resourceVersion);
+  });
+
+  it("answers 409 and leaves as it was a foreign CR created between modelgate's read and its write", async () => {
+    const real = await createKubeConfigClient({ kind: "file", path: cluster.kubeconfigPath });
+    let theirs: Json | undefined;
+    const racing: IsvcClient = {
+      get: async (ns, name) => {
+        const found = await real.get(ns, name);
+        if (theirs === undefined) {
+          const made = await adminRequest(cluster, "POST", ISVC(ns), {
+            apiVersion: "serving.kserve.io/v1beta1",
+            kind: "InferenceService",
+            metadata: { name, namespace: ns },
+            spec: { predictor: { model: { modelFormat: { name: "onnx" }, storageUri: "s3://raced" } } },
+          });
+          expect(made.status, made.text).toBe(201);
+          theirs = made.body as Json;
+        }
+        return found;
+      },
+      create: (isvc) => real.create(isvc),
+      apply: (isvc) => real.apply(isvc),
+      delete: (ns, name, pre) => real.delete(ns, name, pre),
+      list: (ns, selector) => real.list(ns, selector),
+    };
+    const raced = makeApp(cluster.kubeconfigPath, async () => racing);
+    const res = await raced.request("/api/v1/deploy", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "classifier", name: "raced" }),
+    });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toContain("not managed by modelgate");
+    const after = await storedCr(nsC, "raced");
+    expect(after.body.metadata?.resourceVersion).toBe(theirs?.metadata?.resourceVersion);
+    expect(after.body.metadata?.labels).toBeUndefined();
+    expect(after.body.spec).toEqual(theirs?.spec);
   });
 
   it("undeploys: 204 and gone; again 204", async () => {

@@ -56,33 +56,34 @@ export function createApp(deps: DeployDeps): Hono<AppEnv> {
   const authenticate = async (c: Context<AppEnv>, audience?: string): Promise<Caller | undefined> =>
     authorizer?.authenticate(c.req.header("authorization"), audience === undefined ? {} : { audience });
 
-  app.use("/api/v1/*", available(config, kube));
+  // On each deploy route (not on `/api/v1/*`), so a path the function does not have stays 404.
+  const ready = available(config, kube);
 
-  app.post("/api/v1/deploy", async (c) => {
+  app.post("/api/v1/deploy", ready, async (c) => {
     const caller = await authenticate(c);
     const body = await readJsonObject(c, config.maxBodyBytes);
     return c.json(await service.deploy(body, caller, c.get("logger")), 202);
   });
 
-  app.delete("/api/v1/undeploy/:namespace/:name", async (c) => {
+  app.delete("/api/v1/undeploy/:namespace/:name", ready, async (c) => {
     const caller = await authenticate(c);
     await service.undeploy(c.req.param("namespace"), c.req.param("name"), caller, c.get("logger"));
     return c.body(null, 204);
   });
 
-  app.get("/api/v1/inferenceservices", async (c) => {
+  app.get("/api/v1/inferenceservices", ready, async (c) => {
     const caller = await authenticate(c);
     const namespace = c.req.query("namespace");
     const items = await service.list(namespace === "" ? undefined : namespace, caller);
     return c.json({ inferenceServices: items, total: items.length });
   });
 
-  app.get("/api/v1/inferenceservices/:namespace/:name", async (c) => {
+  app.get("/api/v1/inferenceservices/:namespace/:name", ready, async (c) => {
     const caller = await authenticate(c);
     return c.json(await service.get(c.req.param("namespace"), c.req.param("name"), caller));
   });
 
-  app.post("/", available(config, kube), async (c) => {
+  app.post("/", ready, async (c) => {
     try {
       const caller = await authenticate(c, config.eventsAudience);
       const headers: Record<string, string> = {};

@@ -123,20 +123,27 @@ export class DeployService {
     }
   }
 
+  /**
+   * Creates the CR when it is absent (a create fails rather than take over a CR someone else made meanwhile:
+   * then the next round reads it, 409 when it is not modelgate's), else applies over modelgate's own with its
+   * resourceVersion as precondition. Each lost race costs one of {@link ATTEMPTS} rounds.
+   */
   async #apply(desired: InferenceService): Promise<InferenceService> {
     const { namespace, name } = desired.metadata;
     const client = await this.#client();
     for (let attempt = 1; ; attempt++) {
       const existing = await kube({ verb: "get", namespace, name }, () => client.get(namespace, name));
       if (existing && !isManaged(existing)) throw notManaged(namespace, name);
-      const resourceVersion = existing?.metadata.resourceVersion;
-      const body: InferenceService =
-        resourceVersion === undefined ? desired : { ...desired, metadata: { ...desired.metadata, resourceVersion } };
+      const verb = existing ? "apply" : "create";
       try {
+        if (!existing) return await client.create(desired);
+        const { resourceVersion } = existing.metadata;
+        const body: InferenceService =
+          resourceVersion === undefined ? desired : { ...desired, metadata: { ...desired.metadata, resourceVersion } };
         return await client.apply(body);
       } catch (error) {
         if (isConflict(error) && attempt < ATTEMPTS) continue;
-        throw mapKubeError(error, { verb: "apply", namespace, name });
+        throw mapKubeError(error, { verb, namespace, name });
       }
     }
   }
@@ -188,8 +195,8 @@ export class DeployService {
   }
 
   /**
-   * The managed CRs of `namespace`, or of every allowed namespace (every namespace when `*`) where the caller
-   * may list; 403 only when there is none.
+   * The managed CRs of `namespace`, or of every allowed namespace where the caller may list (403 only when there
+   * is none), or with `*` of every namespace where the caller may list (possibly none: see {@link #listCluster}).
    */
   async list(namespace: string | undefined, caller: Caller | undefined): Promise<Isvc[]> {
     if (namespace !== undefined) {
@@ -212,21 +219,10 @@ export class DeployService {
     return lists.flat();
   }
 
-  /** The namespaces of `candidates` where the caller may list (all of them without an authorizer). */
+  /** The namespaces of `candidates` where the caller may list (all of them without an authorizer); 403 when none. */
   async #listable(candidates: readonly string[], caller: Caller | undefined): Promise<string[]> {
     if (!this.#deps.authorizer || !caller) return [...candidates];
-    const results = await Promise.all(
-      candidates.map(async (ns) => {
-        try {
-          await this.#authorize(caller, ["list"], ns);
-          return { ns, denied: undefined };
-        } catch (error) {
-          if (error instanceof HttpError && error.status === 403) return { ns, denied: error };
-          throw error;
-        }
-      }),
-    );
-    const permitted = results.filter((result) => result.denied === undefined).map((result) => result.ns);
+    const permitted = await this.#permitted(candidates, caller);
     if (permitted.length === 0) {
       throw new HttpError(
         403,
@@ -236,6 +232,28 @@ export class DeployService {
     return permitted;
   }
 
+  /** The namespaces of `candidates` where the caller may list (all of them without an authorizer), maybe none. */
+  async #permitted(candidates: readonly string[], caller: Caller | undefined): Promise<string[]> {
+    if (!this.#deps.authorizer || !caller) return [...candidates];
+    const results = await Promise.all(
+      candidates.map(async (ns) => {
+        try {
+          await this.#authorize(caller, ["list"], ns);
+          return ns;
+        } catch (error) {
+          if (error instanceof HttpError && error.status === 403) return undefined;
+          throw error;
+        }
+      }),
+    );
+    return results.filter((ns) => ns !== undefined);
+  }
+
+  /**
+   * With `*`: every managed CR when the caller may list cluster-wide; else those of the namespaces (among the
+   * ones holding managed CRs) where the caller may list, possibly none. Never 403: the namespaces the caller
+   * may list in cannot be told apart from those that hold no managed CR, and an empty list says both.
+   */
   async #listCluster(caller: Caller | undefined): Promise<InferenceService[]> {
     let clusterWide = true;
     if (this.#deps.authorizer && caller) {
@@ -249,17 +267,7 @@ export class DeployService {
     const client = await this.#client();
     const items = await kube({ verb: "list", namespace: undefined }, () => client.list(undefined, MANAGED_SELECTOR));
     if (clusterWide) return items;
-    const namespaces = [...new Set(items.map((item) => item.metadata.namespace))];
-    let permitted: string[];
-    try {
-      permitted = namespaces.length === 0 ? [] : await this.#listable(namespaces, caller);
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 403) permitted = [];
-      else throw error;
-    }
-    if (permitted.length === 0) {
-      throw new HttpError(403, `${caller?.username ?? "caller"} may not list ${ISVC_RESOURCE} in any namespace`);
-    }
+    const permitted = await this.#permitted([...new Set(items.map((item) => item.metadata.namespace))], caller);
     return items.filter((item) => permitted.includes(item.metadata.namespace));
   }
 }

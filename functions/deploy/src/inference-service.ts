@@ -6,6 +6,15 @@ export interface ObjectMeta {
   resourceVersion?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** Server-side apply bookkeeping: which field manager owns which fields (read, and rewritten on create). */
+  managedFields?: ManagedFieldsEntry[];
+}
+
+/** One entry of `metadata.managedFields`; modelgate reads `manager` and `operation` and keeps the rest as is. */
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  [field: string]: unknown;
 }
 
 /** One condition of a CR's status, as KServe writes it. */

@@ -10,6 +10,12 @@ export interface IsvcClient {
   /** The CR, or `null` when it does not exist. */
   get(namespace: string, name: string): Promise<InferenceService | null>;
   /**
+   * Creates the CR; a {@link KubeApiError} 409 (`AlreadyExists`) when one of that name exists, which is left
+   * as it is. The created CR's fields belong to field manager `modelgate` as if applied, so a later
+   * {@link IsvcClient.apply} removes what it no longer sets.
+   */
+  create(isvc: InferenceService): Promise<InferenceService>;
+  /**
    * Server-side apply (field manager `modelgate`, forced). A `metadata.resourceVersion` in `isvc` is a
    * precondition: the API answers 409 when the CR changed since.
    */

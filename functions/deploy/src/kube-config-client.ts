@@ -1,6 +1,6 @@
 import { HttpError } from "@modelgate/http";
 import { FIELD_MANAGER, ISVC_GROUP, ISVC_PLURAL, ISVC_VERSION } from "./constants.ts";
-import type { InferenceService } from "./inference-service.ts";
+import type { InferenceService, ManagedFieldsEntry } from "./inference-service.ts";
 import { type IsvcClient, KubeApiError, type KubeStatus } from "./kube-client.ts";
 import { type KubeConfigSource, loadKubeCredentials } from "./kube-config-source.ts";
 import { clusterServer, type KubeRequest, type KubeSend, kubeTransport } from "./kube-transport.ts";
@@ -43,7 +43,23 @@ export async function createKubeConfigClient(
   return new KubeConfigClient(kubeTransport(kc, { timeoutMs: options.timeoutMs ?? 10_000 }));
 }
 
+/**
+ * A field set as an apply records it: an update (a create) also owns each struct or map it filled (`"."` below an
+ * `f:` key), an apply only what is in it; without this the next apply of the same CR would rewrite its
+ * ownership, a change. List items (`k:`, `v:`, `i:`) keep their `"."`, as an apply's do.
+ */
+function asApplied(set: unknown, key = ""): unknown {
+  if (typeof set !== "object" || set === null || Array.isArray(set)) return set;
+  const out: Record<string, unknown> = {};
+  for (const [child, value] of Object.entries(set)) {
+    if (child === "." && key.startsWith("f:")) continue;
+    out[child] = asApplied(value, child);
+  }
+  return out;
+}
+
 const base = `/apis/${ISVC_GROUP}/${ISVC_VERSION}`;
+const collectionPath = (namespace: string) => `${base}/namespaces/${encodeURIComponent(namespace)}/${ISVC_PLURAL}`;
 const itemPath = (namespace: string, name: string) =>
   `${base}/namespaces/${encodeURIComponent(namespace)}/${ISVC_PLURAL}/${encodeURIComponent(name)}`;
 
@@ -60,6 +76,53 @@ class KubeConfigClient implements IsvcClient {
     } catch (error) {
       // A 404 naming the object means "absent"; one naming nothing means the API lacks the resource type.
       if (error instanceof KubeApiError && error.status === 404 && error.body.details?.name !== undefined) return null;
+      throw error;
+    }
+  }
+
+  async create(isvc: InferenceService): Promise<InferenceService> {
+    const created = (await this.#request({
+      method: "POST",
+      path: `${collectionPath(isvc.metadata.namespace)}?fieldManager=${FIELD_MANAGER}`,
+      body: isvc,
+    })) as InferenceService;
+    return this.#ownAsApplied(created);
+  }
+
+  /**
+   * A create records its fields under `modelgate` with operation `Update`, which a later server-side apply
+   * by `modelgate` does not replace: fields that apply stops setting would stay. Turning that entry into the
+   * `Apply` one (as `kubectl apply --server-side` does when it takes over from a client-side apply), with
+   * the created resourceVersion as precondition, makes later applies own exactly what they set. When the CR
+   * changed or went away meanwhile, the created CR is returned as it was.
+   */
+  async #ownAsApplied(created: InferenceService): Promise<InferenceService> {
+    const entries = created.metadata.managedFields ?? [];
+    const index = entries.findIndex((e) => e.manager === FIELD_MANAGER && e.operation === "Update");
+    const { namespace, name, resourceVersion } = created.metadata;
+    if (
+      index < 0 ||
+      resourceVersion === undefined ||
+      entries.some((e) => e.manager === FIELD_MANAGER && e.operation === "Apply")
+    ) {
+      return created;
+    }
+    const managedFields: ManagedFieldsEntry[] = entries.map((e, i) =>
+      i === index ? { ...e, operation: "Apply", fieldsV1: asApplied(e.fieldsV1) } : e,
+    );
+    const patch = [
+      { op: "replace", path: "/metadata/managedFields", value: managedFields },
+      { op: "replace", path: "/metadata/resourceVersion", value: resourceVersion },
+    ];
+    try {
+      return (await this.#request({
+        method: "PATCH",
+        path: itemPath(namespace, name),
+        body: JSON.stringify(patch),
+        contentType: "application/json-patch+json",
+      })) as InferenceService;
+    } catch (error) {
+      if (error instanceof KubeApiError && (error.status === 409 || error.status === 404)) return created;
       throw error;
     }
   }

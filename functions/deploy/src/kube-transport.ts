@@ -103,6 +103,28 @@ function parse(text: string, contentType: string | undefined): unknown {
 }
 
 /**
+ * `work`, or a {@link KubeTransportError} (`ETIMEDOUT`) once `timeoutMs` passed without it settling: getting
+ * credentials may run an exec plugin, which must not hold a request longer than the API server may.
+ */
+async function withinTime(work: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new KubeTransportError(`the Kubernetes client credentials were not ready within ${timeoutMs} ms`, {
+        cause: undefined,
+        code: "ETIMEDOUT",
+      });
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * A {@link KubeSend} speaking to the current cluster of `kc` with its TLS settings and credentials (token,
  * client certificate, exec or token-file providers: whatever `applyToHTTPSOptions` applies). Connections
  * are kept alive in a pool of this transport's own (one per TLS identity) unless the cluster is reached
@@ -125,8 +147,9 @@ export function kubeTransport(kc: KubeCredentials, options: KubeTransportOptions
     const url = new URL(`${server}${request.path}`);
     const opts: https.RequestOptions = {};
     try {
-      await kc.applyToHTTPSOptions(opts);
+      await withinTime(kc.applyToHTTPSOptions(opts), timeoutMs);
     } catch (error) {
+      if (error instanceof KubeTransportError) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new KubeTransportError(`cannot apply the Kubernetes client credentials: ${reason}`, {
         cause: error,

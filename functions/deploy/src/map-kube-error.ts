@@ -5,7 +5,7 @@ import { KubeTransportError } from "./kube-transport.ts";
 
 /** What modelgate was doing when the Kubernetes API failed: named in the answer. */
 export interface KubeOperation {
-  verb: "get" | "list" | "apply" | "delete";
+  verb: "get" | "list" | "create" | "apply" | "delete";
   /** Undefined: every namespace. */
   namespace: string | undefined;
   name?: string;

@@ -109,7 +109,7 @@ describe("the authorization seam", () => {
     );
   });
 
-  it("with KSERVE_ALLOWED_NAMESPACES=*: a cluster-wide right lists all; else only permitted namespaces; 403 when none", async () => {
+  it("with KSERVE_ALLOWED_NAMESPACES=*: a cluster-wide right lists all; else only permitted namespaces, maybe none", async () => {
     const env = { KSERVE_ALLOWED_NAMESPACES: "*" };
     const { app: admin } = setup(["create@a", "patch@a", "create@b", "patch@b"], env);
     for (const namespace of ["a", "b"]) {
@@ -132,7 +132,18 @@ describe("the authorization seam", () => {
     expect(await json(some.res)).toMatchObject({ total: 1, inferenceServices: [{ namespace: "b" }] });
 
     const none = await list([]);
-    expect(none.res.status).toBe(403);
+    expect(none.res.status).toBe(200);
+    expect(await json(none.res)).toEqual({ inferenceServices: [], total: 0 });
+  });
+
+  it("with KSERVE_ALLOWED_NAMESPACES=* and no managed CR anywhere: 200 with an empty list, not 403", async () => {
+    const { app, authorizer } = setup(["list@c"], { KSERVE_ALLOWED_NAMESPACES: "*" });
+    const res = await app.request("/api/v1/inferenceservices", { headers: bearer() });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ inferenceServices: [], total: 0 });
+    expect(authorizer.calls).toEqual(["authenticate Bearer good -", "authorize alice list *"]);
+    const one = await app.request("/api/v1/inferenceservices?namespace=d", { headers: bearer() });
+    expect(one.status).toBe(403);
   });
 
   it("an authorizer that cannot reach the API (503) is not taken for a denial", async () => {

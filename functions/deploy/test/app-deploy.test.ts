@@ -123,36 +123,87 @@ describe("POST /api/v1/deploy", () => {
     expect(kube.calls.map((c) => c.method)).toEqual(["get"]);
   });
 
+  it("creates an absent CR rather than applying it, so no CR made meanwhile is taken over", async () => {
+    const res = await deploy({ model: "anomaly-detector" });
+    expect(res.status).toBe(202);
+    expect(kube.calls.map((c) => c.method)).toEqual(["get", "create"]);
+    await deploy({ model: "anomaly-detector", version: "v1" });
+    expect(kube.calls.map((c) => c.method)).toEqual(["get", "create", "get", "apply"]);
+    expect(stored("ml", "anomaly-detector")?.spec.predictor.model.storageUri).toBe("s3://models/anomaly/v1");
+  });
+
+  it("answers 409 and leaves untouched a foreign CR created between its read and its create", async () => {
+    let theirs: InferenceService | undefined;
+    kube.afterNext("get", () => {
+      theirs = kube.put(foreign("ml", "anomaly-detector"));
+    });
+    const res = await deploy({ model: "anomaly-detector" });
+    expect(res.status).toBe(409);
+    expect((await json(res)).error).toContain("exists but is not managed by modelgate");
+    expect(stored("ml", "anomaly-detector")).toEqual(theirs);
+    expect(kube.calls.map((c) => c.method)).toEqual(["get", "create", "get"]);
+  });
+
+  it("applies over its own CR created between its read and its create (a concurrent same request)", async () => {
+    const first = await json(await deploy({ model: "anomaly-detector" }));
+    const ours = stored("ml", "anomaly-detector");
+    kube.store.clear();
+    kube.calls.length = 0;
+    kube.afterNext("get", () => {
+      if (ours) kube.store.set("ml/anomaly-detector", ours);
+    });
+    const res = await deploy({ model: "anomaly-detector" });
+    expect(res.status).toBe(202);
+    expect(await json(res)).toEqual(first);
+    expect(kube.calls.map((c) => c.method)).toEqual(["get", "create", "get", "apply"]);
+    expect(kube.store.size).toBe(1);
+  });
+
   it("retries when the CR changed between read and apply, and applies once it wins", async () => {
     await deploy({ model: "anomaly-detector" });
     kube.fail("apply", new KubeApiError(409, { reason: "Conflict", message: "the object has been modified" }), 2);
     const res = await deploy({ model: "anomaly-detector", version: "v1" });
     expect(res.status).toBe(202);
-    expect(kube.calls.filter((c) => c.method === "apply")).toHaveLength(4);
+    expect(kube.calls.filter((c) => c.method === "apply")).toHaveLength(3);
   });
 
   it("gives up with 409 after three lost races", async () => {
+    await deploy({ model: "anomaly-detector" });
     kube.fail("apply", new KubeApiError(409, { reason: "Conflict", message: "the object has been modified" }), 3);
-    const res = await deploy({ model: "anomaly-detector" });
+    const res = await deploy({ model: "anomaly-detector", version: "v1" });
     expect(res.status).toBe(409);
     expect((await json(res)).error).toBe("the object has been modified");
   });
 
-  it("passes the API's 422 on with its message", async () => {
+  it("gives up with 409 when creates keep failing with AlreadyExists, within the same bound", async () => {
+    const exists = new KubeApiError(409, { reason: "AlreadyExists", message: "already exists" });
+    kube.fail("create", exists, 3);
+    const res = await deploy({ model: "anomaly-detector" });
+    expect(res.status).toBe(409);
+    expect((await json(res)).error).toBe("already exists");
+    expect(kube.calls.map((c) => c.method)).toEqual(["get", "create", "get", "create", "get", "create"]);
+  });
+
+  it.each(["create", "apply"] as const)("passes the API's 422 on a %s with its message", async (method) => {
+    if (method === "apply") await deploy({ model: "anomaly-detector" });
     const message =
       'InferenceService.serving.kserve.io "anomaly-detector" is invalid: spec.predictor.model.resources.limits.cpu: Invalid value: "lots"';
-    kube.fail("apply", new KubeApiError(422, { message, reason: "Invalid" }));
+    kube.fail(method, new KubeApiError(422, { message, reason: "Invalid" }));
     const res = await deploy({ model: "anomaly-detector" });
     expect(res.status).toBe(422);
     expect(await json(res)).toEqual({ error: message });
   });
 
-  it("answers 502 naming verb and resource when the API refuses modelgate itself", async () => {
-    kube.fail("apply", new KubeApiError(403, { message: "forbidden" }));
+  it.each([
+    ["create", "create"],
+    ["apply", "patch"],
+  ] as const)("answers 502 naming verb and resource when the API refuses modelgate's %s", async (method, verb) => {
+    if (method === "apply") await deploy({ model: "anomaly-detector" });
+    kube.fail(method, new KubeApiError(403, { message: "forbidden" }));
     const res = await deploy({ model: "anomaly-detector" });
     expect(res.status).toBe(502);
     expect((await json(res)).error).toContain(
-      "cannot patch inferenceservices.serving.kserve.io anomaly-detector in namespace ml",
+      `cannot ${verb} inferenceservices.serving.kserve.io anomaly-detector in namespace ml`,
     );
   });
 
@@ -386,6 +437,26 @@ describe("configuration states", () => {
 
   it("answers 404 for routes it does not have", async () => {
     expect((await app().request("/api/v1/nothing")).status).toBe(404);
+  });
+
+  it("answers 404, not 503, for routes it does not have while KServe is disabled or no cluster is configured", async () => {
+    const config = testConfig({ KUBERNETES_IN_CLUSTER: "false" });
+    const none = createApp({
+      config,
+      logger: log.logger,
+      kube: kubeClientFactory(config.kubernetes, { homeDir: "/nonexistent", exists: () => false }),
+    });
+    for (const a of [app({ KSERVE_ENABLED: "false" }), none]) {
+      for (const [path, method] of [
+        ["/api/v1/nothing", "GET"],
+        ["/api/v1/deploy", "GET"],
+        ["/api/v1/undeploy/ml", "DELETE"],
+        ["/api/v1/inferenceservices/ml", "GET"],
+      ] as const) {
+        expect((await a.request(path, { method })).status, `${method} ${path}`).toBe(404);
+      }
+    }
+    expect(kube.calls).toEqual([]);
   });
 
   it("does not turn an unexpected bug into a 503", async () => {

@@ -172,7 +172,7 @@ describe("CloudEvents on POST /", () => {
       403,
     );
     expect((await a.request("/", binary(UNDEPLOY, { namespace: "kube-system", name: "x" }))).status).toBe(403);
-    kube.fail("apply", new KubeApiError(422, { message: "invalid quantity" }));
+    kube.fail("create", new KubeApiError(422, { message: "invalid quantity" }));
     const res = await a.request("/", binary(DEPLOY, { model: "anomaly-detector" }));
     expect([res.status, (await json(res)).error]).toEqual([422, "invalid quantity"]);
   });

@@ -94,6 +94,18 @@ describe("KubernetesAuthorizer.authenticate", () => {
     expect(error.message).toContain('not valid for audience "modelgate-deploy"');
   });
 
+  it("refuses a review that asked for an audience but confirms none (audiences missing, empty or malformed)", async () => {
+    for (const audiences of [undefined, [], "modelgate-deploy", [7]]) {
+      const { authorizer } = setup(() => ({
+        status: 201,
+        body: { status: { authenticated: true, user: { username: "alice" }, audiences } },
+      }));
+      const error = await refusal(authorizer.authenticate(`Bearer ${token}`, { audience: "modelgate-deploy" }));
+      expect(error.status).toBe(401);
+      expect(error.message).toContain('not valid for audience "modelgate-deploy"');
+    }
+  });
+
   it("keeps only well-formed user fields", async () => {
     const { authorizer } = setup(accepted({ username: "bob", uid: "", groups: "nope", extra: { a: ["x"], b: [1] } }));
     expect(await authorizer.authenticate(`Bearer ${token}`, {})).toEqual({

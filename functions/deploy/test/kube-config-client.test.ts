@@ -96,6 +96,69 @@ describe("createKubeConfigClient", () => {
     expect(JSON.parse(seen[0]?.body ?? "")).toEqual(CR);
   });
 
+  it("creates with a POST, then makes the create's field ownership modelgate's Apply, precondition its resourceVersion", async () => {
+    const entries = [
+      { manager: "kserve", operation: "Update", fieldsType: "FieldsV1", fieldsV1: { "f:status": {} } },
+      {
+        manager: "modelgate",
+        operation: "Update",
+        apiVersion: "serving.kserve.io/v1beta1",
+        fieldsV1: { "f:spec": { ".": {}, "f:list": { 'k:{"name":"a"}': { ".": {}, "f:name": {} } }, "f:x": {} } },
+      },
+    ];
+    // An apply owns no struct or map itself ("." below f:), but does own list items ("." below k:).
+    const applied = { "f:spec": { "f:list": { 'k:{"name":"a"}': { ".": {}, "f:name": {} } }, "f:x": {} } };
+    const created = { ...CR, metadata: { ...CR.metadata, uid: "u1", resourceVersion: "7", managedFields: entries } };
+    const owned = { ...created, metadata: { ...created.metadata, resourceVersion: "8" } };
+    handler = (req, res) => {
+      res.writeHead(req.method === "POST" ? 201 : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify(req.method === "POST" ? created : owned));
+    };
+    expect(await (await client()).create(CR)).toEqual(owned);
+    expect(seen.map((s) => [s.method, s.url, s.headers["content-type"]])).toEqual([
+      ["POST", `${PATH}?fieldManager=modelgate`, "application/json"],
+      ["PATCH", `${PATH}/scorer`, "application/json-patch+json"],
+    ]);
+    expect(JSON.parse(seen[0]?.body ?? "")).toEqual(CR);
+    expect(JSON.parse(seen[1]?.body ?? "")).toEqual([
+      {
+        op: "replace",
+        path: "/metadata/managedFields",
+        value: [entries[0], { ...entries[1], operation: "Apply", fieldsV1: applied }],
+      },
+      { op: "replace", path: "/metadata/resourceVersion", value: "7" },
+    ]);
+  });
+
+  it("returns the created CR when it changed or went away before its ownership was rewritten", async () => {
+    const managedFields = [{ manager: "modelgate", operation: "Update" }];
+    const created = { ...CR, metadata: { ...CR.metadata, uid: "u1", resourceVersion: "7", managedFields } };
+    for (const status of [409, 404]) {
+      handler = (req, res) => {
+        res.writeHead(req.method === "POST" ? 201 : status, { "content-type": "application/json" });
+        res.end(JSON.stringify(req.method === "POST" ? created : { kind: "Status", details: { name: "scorer" } }));
+      };
+      expect(await (await client()).create(CR)).toEqual(created);
+    }
+    handler = (req, res) => {
+      res.writeHead(req.method === "POST" ? 201 : 500, { "content-type": "application/json" });
+      res.end(JSON.stringify(req.method === "POST" ? created : { kind: "Status", message: "etcd down" }));
+    };
+    const error = await (await client()).create(CR).catch((e: unknown) => e);
+    expect([(error as KubeApiError).status, (error as KubeApiError).message]).toEqual([500, "etcd down"]);
+  });
+
+  it("sends no ownership patch when the create recorded no Update of modelgate's, and passes AlreadyExists on", async () => {
+    const created = { ...CR, metadata: { ...CR.metadata, uid: "u1", resourceVersion: "7" } };
+    reply(201, created);
+    expect(await (await client()).create(CR)).toEqual(created);
+    expect(seen).toHaveLength(1);
+    reply(409, { kind: "Status", reason: "AlreadyExists", message: "already exists", details: { name: "scorer" } });
+    const error = await (await client()).create(CR).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeApiError);
+    expect([(error as KubeApiError).status, (error as KubeApiError).body.reason]).toEqual([409, "AlreadyExists"]);
+  });
+
   it("passes the API's Status on in a KubeApiError (422 with causes)", async () => {
     const status = {
       kind: "Status",

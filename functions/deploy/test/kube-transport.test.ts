@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makePki, type Pki } from "../../../test/cluster/pki.ts";
-import { KubeTransportError, kubeConfigTransport, kubeTransport } from "../src/kube-transport.ts";
+import { type KubeCredentials, KubeTransportError, kubeConfigTransport, kubeTransport } from "../src/kube-transport.ts";
+import { mapKubeError } from "../src/map-kube-error.ts";
 
 interface Seen {
   method: string | undefined;
@@ -253,6 +254,24 @@ describe("kubeTransport", () => {
     } finally {
       respond = previous;
     }
+  });
+
+  it("gives up on credentials that never come (a hung exec plugin) within the time limit, as unreachable (503)", async () => {
+    seen.length = 0;
+    const hung: KubeCredentials = {
+      getCurrentCluster: () => ({ server: base }),
+      applyToHTTPSOptions: () => new Promise<void>(() => {}),
+    };
+    const started = Date.now();
+    const error = await kubeTransport(hung, { timeoutMs: 100 })({ method: "GET", path: "/x" }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error).toBeInstanceOf(KubeTransportError);
+    expect((error as KubeTransportError).code).toBe("ETIMEDOUT");
+    expect((error as KubeTransportError).message).toBe(
+      "the Kubernetes client credentials were not ready within 100 ms",
+    );
+    expect(mapKubeError(error, { verb: "get", namespace: "ml", name: "x" }).status).toBe(503);
+    expect(seen).toHaveLength(0);
   });
 
   it("reports a refused connection and credentials it cannot get as KubeTransportErrors", async () => {

@@ -68,7 +68,7 @@ export function readTokenReview(
   if (typeof user.username !== "string" || user.username === "") {
     return { authenticated: false, reason: "the review named no user" };
   }
-  if (audience !== undefined && strings(status.audiences) && !status.audiences.includes(audience)) {
+  if (audience !== undefined && !(strings(status.audiences) && status.audiences.includes(audience))) {
     return { authenticated: false, reason: `token not valid for audience "${audience}"` };
   }
   const caller: Caller = { username: user.username, groups: strings(user.groups) ? user.groups : [] };

@@ -1,12 +1,14 @@
 import type { InferenceService, IsvcClient } from "../../src/index.ts";
 import { KubeApiError } from "../../src/index.ts";
 
-type Method = "get" | "apply" | "delete" | "list";
+type Method = "get" | "create" | "apply" | "delete" | "list";
 
 /**
  * An in-memory IsvcClient with the API server's semantics modelgate relies on: uid and resourceVersion,
- * resourceVersion preconditions (409), delete preconditions, label selectors of the form `k=v`.
- * `fail(method, error, times)` makes the next calls of a method throw.
+ * create refusing an existing name (409 AlreadyExists), resourceVersion preconditions (409), delete
+ * preconditions, label selectors of the form `k=v`. `fail(method, error, times)` makes the next calls of a
+ * method throw; `afterNext(method, action)` runs `action` once the next call of a method has been answered
+ * (another writer acting between two of modelgate's calls).
  */
 export class FakeKube implements IsvcClient {
   readonly store = new Map<string, InferenceService>();
@@ -14,11 +16,25 @@ export class FakeKube implements IsvcClient {
   #version = 100;
   #uid = 0;
   readonly #failures: { method: Method; error: unknown; times: number }[] = [];
+  readonly #after: { method: Method; action: () => void }[] = [];
 
   /** Makes the next `times` calls of `method` throw `error`. */
   fail(method: Method, error: unknown, times = 1): this {
     this.#failures.push({ method, error, times });
     return this;
+  }
+
+  /** Runs `action` right after the next call of `method` has been answered. */
+  afterNext(method: Method, action: () => void): this {
+    this.#after.push({ method, action });
+    return this;
+  }
+
+  #runAfter(method: Method): void {
+    const index = this.#after.findIndex((a) => a.method === method);
+    if (index < 0) return;
+    const [hook] = this.#after.splice(index, 1);
+    hook?.action();
   }
 
   /** Puts a CR in the store as another writer would. */
@@ -41,7 +57,26 @@ export class FakeKube implements IsvcClient {
     this.calls.push({ method: "get", namespace, name });
     this.#maybeFail("get");
     const found = this.store.get(key(namespace, name));
-    return found ? structuredClone(found) : null;
+    const answer = found ? structuredClone(found) : null;
+    this.#runAfter("get");
+    return answer;
+  }
+
+  async create(isvc: InferenceService): Promise<InferenceService> {
+    const { namespace, name } = isvc.metadata;
+    this.calls.push({ method: "create", namespace, name });
+    this.#maybeFail("create");
+    if (this.store.has(key(namespace, name))) {
+      throw new KubeApiError(409, {
+        reason: "AlreadyExists",
+        message: `inferenceservices.serving.kserve.io "${name}" already exists`,
+        details: { name, group: "serving.kserve.io", kind: "inferenceservices" },
+      });
+    }
+    const { status: _, ...created } = structuredClone(isvc);
+    created.metadata = { ...created.metadata, uid: `uid-${++this.#uid}`, resourceVersion: String(++this.#version) };
+    this.store.set(key(namespace, name), created);
+    return structuredClone(created);
   }
 
   async apply(isvc: InferenceService): Promise<InferenceService> {
