@@ -112,6 +112,16 @@ describe("knative/base", () => {
       expect(JSON.stringify(service?.spec)).toContain('"automountServiceAccountToken":false');
     }
   });
+
+  // Knative Serving's webhook allows `automountServiceAccountToken` in a pod spec only when false (found on a
+  // real Knative Serving 1.15): deploy gets its token from its ServiceAccount's default instead.
+  it("deploy's token comes from its ServiceAccount: no automountServiceAccountToken: true, which Knative refuses", () => {
+    const account = ofKind(base, "ServiceAccount").find((sa) => sa.metadata.name === "modelgate-deploy");
+    expect(account?.automountServiceAccountToken).not.toBe(false);
+    for (const service of knativeServices(base)) {
+      expect(JSON.stringify(service.spec), service.metadata.name).not.toContain('"automountServiceAccountToken":true');
+    }
+  });
 });
 
 const CLUSTER_WIDE = "components/cluster-wide";
