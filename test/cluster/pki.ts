@@ -17,6 +17,8 @@ export interface Pki {
   saPubFile: string;
 }
 
+const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
 async function openssl(args: string[], cwd: string): Promise<void> {
   try {
     await run("openssl", args, { cwd });
@@ -28,10 +30,10 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 
 /**
  * Makes, in `dir`, a CA valid for two days, a serving certificate it signed for 127.0.0.1 and
- * localhost, and an RSA service-account key pair.
+ * localhost (plus `extraSans`, e.g. `IP:10.0.0.1` or `DNS:kubernetes.default.svc`), and an RSA
+ * service-account key pair.
  */
-export async function makePki(dir: string): Promise<Pki> {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+export async function makePki(dir: string, extraSans: readonly string[] = []): Promise<Pki> {
   await openssl(
     [
       "req",
@@ -52,37 +54,7 @@ export async function makePki(dir: string): Promise<Pki> {
     ],
     dir,
   );
-  await openssl(["req", "-new", ...ec, "-keyout", "serving.key", "-out", "serving.csr", "-subj", "/CN=127.0.0.1"], dir);
-  await writeFile(
-    join(dir, "serving.ext"),
-    [
-      "basicConstraints=critical,CA:FALSE",
-      "keyUsage=critical,digitalSignature",
-      "extendedKeyUsage=serverAuth",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "",
-    ].join("\n"),
-  );
-  await openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      "serving.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      "serving.ext",
-      "-out",
-      "serving.crt",
-    ],
-    dir,
-  );
+  await issueServingCert(dir, "serving", ["IP:127.0.0.1", "DNS:localhost", ...extraSans]);
   const sa = generateKeyPairSync("rsa", {
     modulusLength: 2048,
     publicKeyEncoding: { type: "spki", format: "pem" },
@@ -101,4 +73,48 @@ export async function makePki(dir: string): Promise<Pki> {
     saKeyFile,
     saPubFile,
   };
+}
+
+/**
+ * Signs, with the CA of a {@link makePki} dir, a serving certificate `<name>.crt` (key `<name>.key`) for
+ * `sans` (`IP:...` / `DNS:...`; the first one is also the subject's CN). Resolves to the two files' paths.
+ */
+export async function issueServingCert(
+  dir: string,
+  name: string,
+  sans: readonly string[],
+): Promise<{ certFile: string; keyFile: string }> {
+  const cn = (sans[0] ?? name).replace(/^(IP|DNS):/, "");
+  await openssl(["req", "-new", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`], dir);
+  await writeFile(
+    join(dir, `${name}.ext`),
+    [
+      "basicConstraints=critical,CA:FALSE",
+      "keyUsage=critical,digitalSignature",
+      "extendedKeyUsage=serverAuth",
+      `subjectAltName=${sans.join(",")}`,
+      "",
+    ].join("\n"),
+  );
+  await openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.crt`,
+    ],
+    dir,
+  );
+  return { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
 }
