@@ -1,13 +1,15 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Three projects, one per kind of peer:
+ * Four projects, one per kind of peer:
  * - unit: in-process tests and loopback servers of our own (fast, no external peers);
  * - kserve: `*.kserve.test.ts`, against the real KServe model server (Python venv);
- * - cluster: `*.cluster.test.ts`, against a real etcd + kube-apiserver built from source.
+ * - cluster: `*.cluster.test.ts`, against a real etcd + kube-apiserver built from source;
+ * - platform: `*.platform.test.ts`, against the real platform (a node that runs pods, Knative Serving and
+ *   Eventing, Traefik as the Gateway, KServe), started once for the whole project (test/platform/).
  * The peer suites fail (never skip) when their peer cannot be started.
  */
-const peerSuites = ["**/*.kserve.test.ts", "**/*.cluster.test.ts"];
+const peerSuites = ["**/*.kserve.test.ts", "**/*.cluster.test.ts", "**/*.platform.test.ts"];
 const ignored = ["**/node_modules/**", "**/dist/**", "**/.venv/**"];
 
 export default defineConfig({
@@ -39,6 +41,17 @@ export default defineConfig({
           globalSetup: ["test/cluster/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "platform",
+          include: ["test/**/*.platform.test.ts"],
+          exclude: ignored,
+          globalSetup: ["test/platform/global-setup.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -30,8 +30,11 @@ export function ensurePlatformBuilt(): Promise<string> {
   return runScript("test/platform/build.sh");
 }
 
-/** `./dev images` (scripts/images.sh): modelgate's images from its Containerfiles, as dist/images/<name>.tar. */
+/**
+ * `./dev images` (scripts/images.sh): modelgate's images from its Containerfiles, plus the platform suite's
+ * hello-world and sample model, as dist/images/<name>.tar.
+ */
 export async function buildModelgateImages(): Promise<string[]> {
   await runScript("scripts/images.sh");
-  return ["models", "predict", "deploy", "hello"].map((name) => `${ROOT}dist/images/${name}.tar`);
+  return ["models", "predict", "deploy", "hello", "sample-model"].map((name) => `${ROOT}dist/images/${name}.tar`);
 }
