@@ -160,21 +160,18 @@ describe("the webhooks judge (the dry run can fail)", () => {
     expect(result.out).toContain("automountServiceAccountToken");
   });
 
-  it("KServe's webhook refuses an InferenceService with two model formats' worth of predictors", async () => {
+  it("KServe's webhook refuses an InferenceService name its controller cannot use (not a DNS-1035 label)", async () => {
     const result = await serverDryRun([
       {
         apiVersion: "serving.kserve.io/v1beta1",
         kind: "InferenceService",
-        metadata: { name: "two-predictors", namespace: "self-healing-platform" },
-        spec: {
-          predictor: {
-            model: { modelFormat: { name: "sklearn" }, storageUri: "pvc://model-store/a" },
-            sklearn: { storageUri: "pvc://model-store/b" },
-          },
-        },
+        metadata: { name: "1-starts-with-a-digit", namespace: "self-healing-platform" },
+        spec: { predictor: { model: { modelFormat: { name: "sklearn" }, storageUri: "pvc://model-store/a" } } },
       },
     ]);
     expect(result.ok).toBe(false);
-    expect(result.out).toMatch(/admission webhook "[^"]*kserve[^"]*" denied the request/);
+    expect(result.out).toContain(
+      'admission webhook "inferenceservice.kserve-webhook-server.validator" denied the request',
+    );
   });
 });

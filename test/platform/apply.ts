@@ -6,9 +6,12 @@ import { type KubectlTarget, kubectl } from "./kubectl.ts";
  * retried while a webhook that guards them is not serving yet, and waiting for what they start.
  */
 
-/** Errors that mean "a webhook is not up yet" or "a CRD is not served yet": worth a retry. */
+/**
+ * Errors that mean "a webhook is not up yet": worth a retry. (An unknown kind is not: every stage's CRDs are
+ * Established before the next stage is applied, so it means a version that is not served.)
+ */
 const TRANSIENT =
-  /failed calling webhook|no endpoints available|connection refused|ensure CRDs are installed first|the server could not find the requested resource|no matches for kind|context deadline exceeded|i\/o timeout/i;
+  /failed calling webhook|no endpoints available|connection refused|context deadline exceeded|i\/o timeout/i;
 
 /** Server-side applies `objects` as one List; retries transient refusals for up to `timeoutMs`. */
 export async function applyObjects(

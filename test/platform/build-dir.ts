@@ -25,8 +25,12 @@ function runScript(script: string, args: string[] = []): Promise<string> {
   });
 }
 
-/** test/platform/build.sh (a no-op once everything is cached): resolves to the platform's build dir. */
-export function ensurePlatformBuilt(): Promise<string> {
+/**
+ * test/platform/setup-host.sh (the Debian packages, when missing), then test/platform/build.sh (a no-op once
+ * everything is cached): resolves to the platform's build dir.
+ */
+export async function ensurePlatformBuilt(): Promise<string> {
+  await runScript("test/platform/setup-host.sh");
   return runScript("test/platform/build.sh");
 }
 

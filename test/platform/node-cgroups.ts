@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
- * The platform's cgroup: one tree of the same name in every cgroup v1 hierarchy of this machine. Every process
+ * The platform's cgroup: one tree of the same name in every cgroup hierarchy of this machine. Every process
  * of the platform runs in it (its components in `<name>/system`, kubelet's pods below `<name>`, which is its
  * `cgroupRoot`), so stopping the platform is: freeze the tree, kill every process in it, remove it. Nothing of
  * the platform can outlive that, not even a container shim that left its parent.
@@ -13,20 +13,23 @@ const CGROUP_ROOT = "/sys/fs/cgroup";
 /** Name prefix of the platform's cgroups (the suffix is the id of one platform). */
 export const CGROUP_PREFIX = "modelgate-platform-";
 
-/** The cgroup v1 hierarchies (mount points under /sys/fs/cgroup), e.g. `/sys/fs/cgroup/memory`. */
+/**
+ * The cgroup hierarchies mounted under /sys/fs/cgroup: every v1 one (e.g. `/sys/fs/cgroup/memory`) and, on a
+ * hybrid machine, the v2 one (`/sys/fs/cgroup/unified`), where kubelet and runc make the same paths too.
+ */
 export async function cgroupHierarchies(): Promise<string[]> {
   const mounts = await readFile("/proc/self/mounts", "utf8");
   return mounts
     .split("\n")
     .map((line) => line.split(" "))
-    .filter((fields) => fields[2] === "cgroup" && fields[1]?.startsWith(`${CGROUP_ROOT}/`))
+    .filter((fields) => (fields[2] === "cgroup" || fields[2] === "cgroup2") && fields[1]?.startsWith(`${CGROUP_ROOT}/`))
     .map((fields) => fields[1] as string);
 }
 
 /** Makes `<name>` and `<name>/system` in every hierarchy (cpuset ones get their parent's cpus and mems). */
 export async function createCgroupTree(name: string): Promise<void> {
   const hierarchies = await cgroupHierarchies();
-  if (hierarchies.length === 0) throw new Error(`no cgroup v1 hierarchy is mounted under ${CGROUP_ROOT}`);
+  if (hierarchies.length === 0) throw new Error(`no cgroup hierarchy is mounted under ${CGROUP_ROOT}`);
   for (const hierarchy of hierarchies) {
     for (const dir of [join(hierarchy, name), join(hierarchy, name, "system")]) {
       await mkdir(dir, { recursive: true });

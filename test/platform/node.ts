@@ -121,25 +121,31 @@ async function waitFor<T>(
 }
 
 /**
+ * Who owns each platform: `<tmpdir>/modelgate-platforms.owners/<cgroup>` holds the owner's pid, in one place
+ * whatever the platform's state root, so that a start never takes a live platform for a stale one.
+ */
+const OWNERS_DIR = join(tmpdir(), "modelgate-platforms.owners");
+const ownerPid = async (file: string) => Number.parseInt(await readFile(file, "utf8").catch(() => ""), 10);
+const alive = (pid: number) => Number.isInteger(pid) && isAlive(pid);
+
+/**
  * Removes what platforms whose owner process is gone left behind (a run killed outright): their cgroup trees
- * (every process in them) and state dirs.
+ * (every process in them: kubelet's pods and containerd's shims outlive their parents) and state dirs.
  */
 export async function removeStalePlatforms(stateRoot = tmpdir()): Promise<string[]> {
   const removed: string[] = [];
   for (const cgroup of await existingCgroupTrees()) {
-    const dir = join(stateRoot, cgroup);
-    const owner = Number.parseInt(await readFile(join(dir, OWNER_FILE), "utf8").catch(() => ""), 10);
-    if (Number.isInteger(owner) && isAlive(owner)) continue;
+    if (alive(await ownerPid(join(OWNERS_DIR, cgroup)))) continue;
     await destroyCgroupTree(cgroup);
-    await rm(dir, { recursive: true, force: true });
+    await rm(join(OWNERS_DIR, cgroup), { force: true });
     removed.push(cgroup);
   }
-  for (const name of readdirSync(stateRoot).filter((n) => n.startsWith(CGROUP_PREFIX))) {
+  const stateDirName = new RegExp(`^${CGROUP_PREFIX}[0-9a-f]{8}$`);
+  for (const name of readdirSync(stateRoot).filter((n) => stateDirName.test(n))) {
     const dir = join(stateRoot, name);
-    const owner = Number.parseInt(await readFile(join(dir, OWNER_FILE), "utf8").catch(() => ""), 10);
-    if (!(Number.isInteger(owner) && isAlive(owner))) {
+    if (!alive(await ownerPid(join(dir, OWNER_FILE)))) {
       await rm(dir, { recursive: true, force: true });
-      removed.push(name);
+      if (!removed.includes(name)) removed.push(name);
     }
   }
   return removed;
@@ -190,6 +196,8 @@ export async function startNode(options: NodeOptions): Promise<PlatformNode> {
     await mkdir(dir, { recursive: true });
   }
   await writeFile(join(stateDir, OWNER_FILE), String(process.pid));
+  await mkdir(OWNERS_DIR, { recursive: true });
+  await writeFile(join(OWNERS_DIR, cgroup), String(process.pid));
   await createCgroupTree(cgroup);
   const log = (name: string) => join(paths.logs, `${name}.log`);
   const children: ChildProcess[] = [];
@@ -223,6 +231,7 @@ export async function startNode(options: NodeOptions): Promise<PlatformNode> {
     stopping ??= (async () => {
       for (const child of [...children].reverse()) await stopProcess(child, 5_000);
       await destroyCgroupTree(cgroup);
+      await rm(join(OWNERS_DIR, cgroup), { force: true });
       if (!options.keepState) await rm(stateDir, { recursive: true, force: true });
     })();
     return stopping;
@@ -319,13 +328,16 @@ export async function startNode(options: NodeOptions): Promise<PlatformNode> {
       return child;
     });
     const imported = step("importing images into containerd", [log("containerd")], async () => {
-      for (const archive of options.images) {
-        await runInside(
-          "/usr/bin/ctr",
-          ["--address", paths.containerdSocket, "-n", "k8s.io", "images", "import", archive],
-          300_000,
-        );
-      }
+      // Three at a time: each import is mostly decompression and unpacking, on one core.
+      const queue = [...options.images];
+      const importNext = async (): Promise<void> => {
+        const archive = queue.shift();
+        if (archive === undefined) return;
+        const args = ["--address", paths.containerdSocket, "-n", "k8s.io", "images", "import", archive];
+        await runInside("/usr/bin/ctr", args, 300_000);
+        await importNext();
+      };
+      await Promise.all([importNext(), importNext(), importNext()]);
     });
     imported.catch(() => {}); // awaited below; not unhandled meanwhile
 
