@@ -1,20 +1,22 @@
 /**
  * Cold start on the real platform (`pnpm bench platform`; needs root and the platform build, test/platform/).
  *
- * Starts the platform with modelgate installed from the test overlay, plus a bare Node hello-world Knative Service
+ * Starts the platform with modelgate installed from the test overlay (or uses the running one that
+ * MODELGATE_PLATFORM=<state dir>/platform.json names, from `./dev platform`), plus a bare Node hello-world Knative Service
  * (image `dev.local/modelgate/hello`, from `./dev images`) deployed the same way: cluster-local, scale to zero,
  * reached through the same external Gateway by an HTTPRoute of the same shape. In each round it waits until all
  * four are at zero pods, then sends one request to each in turn and times it to its answer (through the
  * Gateway and Knative's activator), then times warm requests. Prints medians and ratios to the hello-world.
  */
 
+import { readFile } from "node:fs/promises";
 import { applyObjects } from "../platform/apply.ts";
 import { buildModelgateImages, ensurePlatformBuilt } from "../platform/build-dir.ts";
 import { type GatewayRequest, gatewayRequest, OVERLAY_HOST } from "../platform/gateway-client.ts";
 import { SUITE_AUTOSCALER } from "../platform/global-setup.ts";
 import { kubectl } from "../platform/kubectl.ts";
 import { installModelgate } from "../platform/modelgate-install.ts";
-import { startPlatform } from "../platform/platform.ts";
+import { type PlatformInfo, startPlatform } from "../platform/platform.ts";
 import { eventually, podsOf } from "../platform/pods.ts";
 import { GATEWAY } from "../platform/topology.ts";
 
@@ -111,13 +113,26 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const quantile = (values: number[], q: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))] ?? Number.NaN;
 
-export async function runPlatformBench(): Promise<void> {
-  console.log("\n== platform: cold start from zero through the Gateway (Knative activator) ==");
+/** The platform to measure on: the one MODELGATE_PLATFORM names (from `./dev platform`), else a new one. */
+async function platformToMeasure(): Promise<{ platform: PlatformInfo; stop: () => Promise<void> }> {
+  const running = process.env.MODELGATE_PLATFORM;
+  if (running) return { platform: JSON.parse(await readFile(running, "utf8")) as PlatformInfo, stop: async () => {} };
   const buildDir = await ensurePlatformBuilt();
   const images = await buildModelgateImages();
-  const platform = await startPlatform({ buildDir, extraImages: images, autoscaler: SUITE_AUTOSCALER });
+  const started = await startPlatform({ buildDir, extraImages: images, autoscaler: SUITE_AUTOSCALER });
   try {
-    await installModelgate(platform);
+    await installModelgate(started);
+  } catch (err) {
+    await started.stop();
+    throw err;
+  }
+  return { platform: started, stop: started.stop };
+}
+
+export async function runPlatformBench(): Promise<void> {
+  console.log("\n== platform: cold start from zero through the Gateway (Knative activator) ==");
+  const { platform, stop } = await platformToMeasure();
+  try {
     await applyObjects(platform, helloObjects);
     await kubectl(platform, ["wait", "-n", HELLO_NS, "--for=condition=Ready", "--timeout=180s", "ksvc/hello"], {
       timeoutMs: 190_000,
@@ -160,6 +175,6 @@ export async function runPlatformBench(): Promise<void> {
       );
     }
   } finally {
-    await platform.stop();
+    await stop();
   }
 }

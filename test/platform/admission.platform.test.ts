@@ -36,9 +36,11 @@ async function serverDryRun(objects: readonly KubeObject[]): Promise<DryRun> {
   try {
     const out = await kubectl(
       platform,
+      // --force-conflicts: the suite's install (the test overlay) owns these objects, with other values.
       [
         "apply",
         "--server-side",
+        "--force-conflicts",
         "--dry-run=server",
         "--field-manager=modelgate-admission-test",
         "-o",

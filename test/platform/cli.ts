@@ -3,6 +3,8 @@
  * builds what is missing, starts the platform in the foreground, prints how to reach it, and stops it (leaving
  * nothing behind) on Ctrl-C or SIGTERM.
  */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { buildModelgateImages, ensurePlatformBuilt } from "./build-dir.ts";
 import { SUITE_AUTOSCALER } from "./global-setup.ts";
 import { installModelgate } from "./modelgate-install.ts";
@@ -37,7 +39,11 @@ if (args.has("--node-only")) {
   const platform = await startPlatform({ buildDir, extraImages: images, autoscaler: SUITE_AUTOSCALER, keepState, log });
   stop = platform.stop;
   if (withModelgate) await installModelgate(platform);
+  const { node: _node, stop: _stop, ...info } = platform;
+  const infoFile = join(platform.stateDir, "platform.json");
+  await writeFile(infoFile, JSON.stringify(info, null, 2));
   summary = [
+    `suites against it: MODELGATE_PLATFORM=${infoFile} ./dev test:platform`,
     `KUBECONFIG=${platform.kubeconfigPath}`,
     `gateway: ${platform.gatewayUrl} (e.g. curl -H 'host: modelgate.example.com' ${platform.gatewayUrl}/api/v1/models)`,
     `state and logs: ${platform.stateDir}`,

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { TestProject } from "vitest/node";
 import { buildModelgateImages, ensurePlatformBuilt } from "./build-dir.ts";
 import { installModelgate } from "./modelgate-install.ts";
@@ -14,8 +15,15 @@ export const SUITE_AUTOSCALER = {
  * Global setup of the `platform` project: builds what is missing (test/platform/build.sh, `./dev images`),
  * starts ONE platform for the whole project, installs modelgate from the test overlay and provides the
  * platform as `inject("platform")`. Any failure throws, so the suites fail instead of skipping.
+ * With `MODELGATE_PLATFORM=<state dir>/platform.json` (written by `./dev platform`), the suites run against that
+ * running platform instead, which they neither start nor stop (for working on a suite).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const running = process.env.MODELGATE_PLATFORM;
+  if (running) {
+    project.provide("platform", JSON.parse(await readFile(running, "utf8")) as PlatformInfo);
+    return async () => {};
+  }
   const t0 = performance.now();
   const buildDir = await ensurePlatformBuilt();
   const modelgateImages = await buildModelgateImages();
