@@ -5,7 +5,8 @@
  * MODELGATE_PLATFORM=<state dir>/platform.json names, from `./dev platform`), plus a bare Node hello-world Knative Service
  * (image `dev.local/modelgate/hello`, from `./dev images`) deployed the same way: cluster-local, scale to zero,
  * reached through the same external Gateway by an HTTPRoute of the same shape. In each round it waits until all
- * four are at zero pods, then sends one request to each in turn and times it to its answer (through the
+ * four are at zero pods, then sends one request to each in turn (the order rotating from round to round) and times
+ * it to its answer (through the
  * Gateway and Knative's activator), then times warm requests. Prints medians and ratios to the hello-world.
  */
 
@@ -150,7 +151,9 @@ export async function runPlatformBench(): Promise<void> {
           ),
         ),
       );
-      for (const subject of SUBJECTS) {
+      // A different order each round, so that no subject is always the first request after a quiet spell.
+      const order = SUBJECTS.map((_, i) => SUBJECTS[(i + round - 1) % SUBJECTS.length] as Subject);
+      for (const subject of order) {
         const answer = await gatewayRequest(platform.gatewayUrl, { ...REQUESTS[subject], timeoutMs: 60_000 });
         if (answer.status >= 500 && subject !== "predict")
           throw new Error(`${subject} answered ${answer.status}: ${answer.text}`);
