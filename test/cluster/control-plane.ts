@@ -191,7 +191,8 @@ async function waitReady(
   }
 }
 
-function kubeconfig(server: string, caPem: string, token: string): string {
+/** An admin kubeconfig (bearer token, CA embedded), usable by kubectl and client-node. */
+export function kubeconfig(server: string, caPem: string, token: string): string {
   const config = {
     apiVersion: "v1",
     kind: "Config",

@@ -156,26 +156,5 @@ conntrack:
 `;
 }
 
-/** An admin kubeconfig (bearer token, CA embedded). */
-export function kubeconfig(server: string, caPem: string, token: string): string {
-  return `${JSON.stringify(
-    {
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [
-        {
-          name: "modelgate-platform",
-          cluster: { server, "certificate-authority-data": Buffer.from(caPem).toString("base64") },
-        },
-      ],
-      users: [{ name: "admin", user: { token } }],
-      contexts: [{ name: "modelgate-platform", context: { cluster: "modelgate-platform", user: "admin" } }],
-      "current-context": "modelgate-platform",
-    },
-    null,
-    2,
-  )}\n`;
-}
-
 /** The API server inside the namespaces, as the node's components reach it. */
 export const INNER_API_SERVER = `https://127.0.0.1:${API_SERVER_PORT}`;

@@ -6,6 +6,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kubeconfig } from "../cluster/control-plane.ts";
 import { kubeRequest } from "../cluster/kube-request.ts";
 import { makePki } from "../cluster/pki.ts";
 import { freePorts, hasExited, isAlive, logTail, spawnTracked, stopProcess } from "../cluster/processes.ts";
@@ -14,7 +15,6 @@ import {
   cniConfig,
   containerdConfig,
   INNER_API_SERVER,
-  kubeconfig,
   kubeletConfig,
   kubeProxyConfig,
   type NodePaths,
