@@ -13,12 +13,13 @@
 import { readFile } from "node:fs/promises";
 import { applyObjects } from "../platform/apply.ts";
 import { buildModelgateImages, ensurePlatformBuilt } from "../platform/build-dir.ts";
+import { eventually } from "../platform/eventually.ts";
 import { type GatewayRequest, gatewayRequest, OVERLAY_HOST } from "../platform/gateway-client.ts";
 import { SUITE_AUTOSCALER } from "../platform/global-setup.ts";
 import { kubectl } from "../platform/kubectl.ts";
 import { installModelgate } from "../platform/modelgate-install.ts";
 import { type PlatformInfo, startPlatform } from "../platform/platform.ts";
-import { eventually, podsOf } from "../platform/pods.ts";
+import { podsOf } from "../platform/pods.ts";
 import { GATEWAY } from "../platform/topology.ts";
 
 const ROUNDS = Number(process.env.PLATFORM_BENCH_ROUNDS ?? 3);
@@ -147,7 +148,7 @@ export async function runPlatformBench(): Promise<void> {
             240_000,
             async () =>
               (await podsOf(platform, NAMESPACE[s], s === "hello" ? "hello" : s)).length === 0 ? true : undefined,
-            1_000,
+            { intervalMs: 1_000 },
           ),
         ),
       );

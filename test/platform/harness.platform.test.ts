@@ -7,10 +7,10 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { kubeRequest } from "../cluster/kube-request.ts";
 import { isAlive } from "../cluster/processes.ts";
 import { applyObjects } from "./apply.ts";
+import { eventually } from "./eventually.ts";
 import { kubectl } from "./kubectl.ts";
 import { startNode } from "./node.ts";
 import { cgroupHierarchies } from "./node-cgroups.ts";
-import { eventually } from "./pods.ts";
 import { platformImage } from "./topology.ts";
 
 /**

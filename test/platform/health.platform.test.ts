@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyObjects } from "./apply.ts";
+import { eventually } from "./eventually.ts";
 import { gatewayRequest } from "./gateway-client.ts";
 import { kubectl } from "./kubectl.ts";
-import { eventually } from "./pods.ts";
 
 /**
  * Health for real: the base registry's `anomaly-detector` names the Service `anomaly-detector-predictor` in

@@ -10,6 +10,7 @@ import { kubeconfig } from "../cluster/control-plane.ts";
 import { kubeRequest } from "../cluster/kube-request.ts";
 import { makePki } from "../cluster/pki.ts";
 import { freePorts, hasExited, isAlive, logTail, spawnTracked, stopProcess } from "../cluster/processes.ts";
+import { eventually } from "./eventually.ts";
 import { CGROUP_PREFIX, createCgroupTree, destroyCgroupTree, existingCgroupTrees } from "./node-cgroups.ts";
 import {
   cniConfig,
@@ -95,29 +96,18 @@ async function step<T>(name: string, logs: string[], run: () => Promise<T>): Pro
   }
 }
 
-async function waitFor<T>(
+/** {@link eventually} every 200 ms, stopping at once when one of the `watched` processes exits. */
+function waitFor<T>(
   what: string,
   timeoutMs: number,
   check: () => Promise<T | undefined>,
   watched: ChildProcess[] = [],
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    for (const child of watched) {
-      if (hasExited(child))
-        throw new Error(`${what}: a process exited (code ${child.exitCode}, signal ${child.signalCode})`);
-    }
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last: ${last})` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const abort = () => {
+    const gone = watched.find(hasExited);
+    if (gone) throw new Error(`${what}: a process exited (code ${gone.exitCode}, signal ${gone.signalCode})`);
+  };
+  return eventually(what, timeoutMs, check, { intervalMs: 200, abort });
 }
 
 /**

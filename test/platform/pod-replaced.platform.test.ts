@@ -1,7 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
+import { eventually } from "./eventually.ts";
 import { gatewayRequest } from "./gateway-client.ts";
 import { kubectl } from "./kubectl.ts";
-import { eventually, podsOf } from "./pods.ts";
+import { podsOf } from "./pods.ts";
 
 /**
  * A fault for real: the models function's pod is killed while requests flow through the Gateway. Knative

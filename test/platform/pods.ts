@@ -33,25 +33,3 @@ export async function podsOf(target: KubectlTarget, namespace: string, service: 
     deleting: pod.metadata.deletionTimestamp !== undefined,
   }));
 }
-
-/** Polls `check` every `intervalMs` until it returns a value, or throws naming `what` after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined>,
-  intervalMs = 1_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last error: ${last})` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}

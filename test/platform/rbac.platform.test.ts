@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { kubeRequest } from "../cluster/kube-request.ts";
+import { eventually } from "./eventually.ts";
 import { gatewayRequest } from "./gateway-client.ts";
 import { kubectl } from "./kubectl.ts";
-import { eventually, podsOf } from "./pods.ts";
+import { podsOf } from "./pods.ts";
 import { ROUTE_PROBES } from "./route-probes.ts";
 
 /**

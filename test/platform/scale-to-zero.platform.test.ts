@@ -1,7 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
 import { FUNCTIONS } from "../../shared/gateway/src/routes.ts";
+import { eventually } from "./eventually.ts";
 import { gatewayRequest } from "./gateway-client.ts";
-import { eventually, podsOf } from "./pods.ts";
+import { podsOf } from "./pods.ts";
 import { notAnsweredBy, ROUTE_PROBES } from "./route-probes.ts";
 
 /**
@@ -25,7 +26,7 @@ describe.concurrent("every function", () => {
           const pods = await podsOf(platform, "modelgate", fn);
           return pods.length === 0 ? Date.now() : undefined;
         },
-        2_000,
+        { intervalMs: 2_000 },
       );
       expect(zeroAfter).toBeGreaterThan(0);
       const answer = await gatewayRequest(platform.gatewayUrl, { ...probe.request, timeoutMs: 60_000 });
