@@ -11,13 +11,15 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   /** The authenticated caller's username, recorded as `modelgate.dev/requested-by`. */
   requestedBy?: string;
+  /** `spec.predictor.canaryTrafficPercent` (absent: the field is not written, so the latest revision gets all). */
+  canaryTrafficPercent?: number;
 }
 
 /**
  * Builds the InferenceService modelgate applies for one registry entry and version (pure: no I/O).
  * `spec.predictor.model` gets the version's format, storage URI and runtime and the entry's protocol
  * version and `resources` (as given: the API server's schema judges them); the predictor gets the
- * replicas and service account; the deployment mode becomes the `serving.kserve.io/deploymentMode`
+ * replicas, service account and the request's canary percentage; the deployment mode becomes the `serving.kserve.io/deploymentMode`
  * annotation. Labels: user labels first, then modelgate's (which they cannot override).
  *
  * @example
@@ -43,6 +45,7 @@ export function buildInferenceService(entry: ModelEntry, options: BuildOptions):
   if (deploy.minReplicas !== undefined) predictor.minReplicas = deploy.minReplicas;
   if (deploy.maxReplicas !== undefined) predictor.maxReplicas = deploy.maxReplicas;
   if (deploy.serviceAccountName !== undefined) predictor.serviceAccountName = deploy.serviceAccountName;
+  if (options.canaryTrafficPercent !== undefined) predictor.canaryTrafficPercent = options.canaryTrafficPercent;
 
   const labels: Record<string, string> = {
     ...options.labels,

@@ -9,9 +9,15 @@ export interface DeployRequest {
   namespace?: string;
   name?: string;
   labels: Record<string, string>;
+  /**
+   * KServe's `canaryTrafficPercent`: the share (0-100) of traffic the revision this deploy makes gets, the rest
+   * staying on the last revision that had all of it. Absent: the new revision gets all traffic (a promotion, when
+   * a canary was running); 0: all traffic back on that previous revision (a rollback).
+   */
+  canaryTrafficPercent?: number;
 }
 
-const FIELDS = ["model", "version", "namespace", "name", "labels"] as const;
+const FIELDS = ["model", "version", "namespace", "name", "labels", "canaryTrafficPercent"] as const;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$/;
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const OWN_LABELS: readonly string[] = Object.values(LABELS);
@@ -61,9 +67,17 @@ function parseLabels(value: unknown): Record<string, string> {
   return labels;
 }
 
+function parseCanaryPercent(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 100) {
+    throw invalid("canaryTrafficPercent must be an integer from 0 to 100");
+  }
+  return value;
+}
+
 /**
- * Validates a deploy body: `model` required; `version`, `namespace` (DNS-1123), `name` and `labels`
- * optional; unknown fields and labels modelgate sets itself are refused. Throws a 400 {@link HttpError}.
+ * Validates a deploy body: `model` required; `version`, `namespace` (DNS-1123), `name`, `labels` and
+ * `canaryTrafficPercent` (an integer 0-100) optional; unknown fields and labels modelgate sets itself are refused. Throws a 400 {@link HttpError}.
  *
  * @example
  * parseDeployRequest({ model: "anomaly-detector", version: "v2" })
@@ -71,7 +85,9 @@ function parseLabels(value: unknown): Record<string, string> {
  */
 export function parseDeployRequest(body: unknown): DeployRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw invalid('expected a JSON object {"model", "version"?, "namespace"?, "name"?, "labels"?}');
+    throw invalid(
+      'expected a JSON object {"model", "version"?, "namespace"?, "name"?, "labels"?, "canaryTrafficPercent"?}',
+    );
   }
   const record = body as Record<string, unknown>;
   const unknown = Object.keys(record).filter((key) => !(FIELDS as readonly string[]).includes(key));
@@ -90,5 +106,7 @@ export function parseDeployRequest(body: unknown): DeployRequest {
   if (version !== undefined) request.version = version;
   if (namespace !== undefined) request.namespace = namespace;
   if (name !== undefined) request.name = name;
+  const canaryTrafficPercent = parseCanaryPercent(record.canaryTrafficPercent);
+  if (canaryTrafficPercent !== undefined) request.canaryTrafficPercent = canaryTrafficPercent;
   return request;
 }

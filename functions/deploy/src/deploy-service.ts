@@ -112,6 +112,7 @@ export class DeployService {
         namespace: target.namespace,
         labels: request.labels,
         ...(caller ? { requestedBy: caller.username } : {}),
+        ...(request.canaryTrafficPercent === undefined ? {} : { canaryTrafficPercent: request.canaryTrafficPercent }),
       });
       const stored = await this.#apply(desired);
       const isvc = readStatus(stored);

@@ -37,6 +37,16 @@ export interface InferenceServiceStatus {
     states?: { activeModelState?: string; targetModelState?: string };
     lastFailureInfo?: { reason?: string; message?: string; exitCode?: number };
   };
+  /** Per component (`predictor`, ...): the Knative revisions and the traffic each gets (Serverless mode). */
+  components?: Record<string, { traffic?: TrafficTarget[]; latestRolledoutRevision?: string }>;
+}
+
+/** One entry of a component's `traffic`, as Knative writes it and KServe copies it. */
+export interface TrafficTarget {
+  revisionName?: string;
+  percent?: number;
+  latestRevision?: boolean;
+  tag?: string;
 }
 
 /** The predictor's model, as modelgate builds it. */
@@ -55,6 +65,7 @@ export interface InferenceServiceSpec {
     minReplicas?: number;
     maxReplicas?: number;
     serviceAccountName?: string;
+    canaryTrafficPercent?: number;
   };
 }
 

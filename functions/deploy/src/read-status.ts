@@ -1,5 +1,5 @@
 import { LABELS } from "./constants.ts";
-import type { InferenceService, KubeCondition } from "./inference-service.ts";
+import type { InferenceService, KubeCondition, TrafficTarget } from "./inference-service.ts";
 
 /** One condition as modelgate shows it. */
 export interface IsvcCondition {
@@ -24,6 +24,19 @@ export interface Isvc {
   url: string | null;
   lastError: string | null;
   conditions: IsvcCondition[];
+  /** The CR's `spec.predictor.canaryTrafficPercent`, `null` when not set. */
+  canaryTrafficPercent: number | null;
+  /** The predictor's traffic split as the controller reports it (Serverless mode; empty otherwise). */
+  traffic: Traffic[];
+}
+
+/** One revision's share of the predictor's traffic. */
+export interface Traffic {
+  revision: string;
+  percent: number;
+  /** Whether this is the latest revision (the one the last deploy made). */
+  latest: boolean;
+  tag?: string;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
@@ -55,11 +68,30 @@ function lastErrorOf(conditions: readonly IsvcCondition[], failureMessage: strin
   );
 }
 
+function readTraffic(raw: unknown): Traffic[] {
+  if (!Array.isArray(raw)) return [];
+  const traffic: Traffic[] = [];
+  for (const item of raw as Partial<TrafficTarget>[]) {
+    if (typeof item !== "object" || item === null) continue;
+    const revision = text(item.revisionName);
+    if (revision === undefined) continue;
+    const entry: Traffic = {
+      revision,
+      percent: typeof item.percent === "number" ? item.percent : 0,
+      latest: item.latestRevision === true,
+    };
+    const tag = text(item.tag);
+    if (tag !== undefined) entry.tag = tag;
+    traffic.push(entry);
+  }
+  return traffic;
+}
+
 /**
  * Reads an InferenceService CR into modelgate's view (pure). `currentState` is DEPLOYED and `ready` true
  * iff the `Ready` condition is True; `url` is `status.url` (else `status.address.url`); `lastError` is
  * the message of the first False condition that has one, else `status.modelStatus.lastFailureInfo.message`,
- * else the reason of the first False condition. A CR without status is UNDEPLOYED, not ready, no url.
+ * else the reason of the first False condition; `traffic` is `status.components.predictor.traffic`. A CR without status is UNDEPLOYED, not ready, no url.
  *
  * @example
  * readStatus(cr) // { name: "scorer", currentState: "DEPLOYED", ready: true, url: "http://...", ... }
@@ -81,5 +113,8 @@ export function readStatus(cr: InferenceService): Isvc {
     url: text(status.url) ?? text(status.address?.url) ?? null,
     lastError: lastErrorOf(conditions, text(status.modelStatus?.lastFailureInfo?.message)),
     conditions,
+    canaryTrafficPercent:
+      typeof cr.spec?.predictor?.canaryTrafficPercent === "number" ? cr.spec.predictor.canaryTrafficPercent : null,
+    traffic: readTraffic(status.components?.predictor?.traffic),
   };
 }

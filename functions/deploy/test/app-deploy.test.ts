@@ -51,6 +51,8 @@ describe("POST /api/v1/deploy", () => {
         url: null,
         lastError: null,
         conditions: [],
+        canaryTrafficPercent: null,
+        traffic: [],
       },
       status: "PENDING",
       message:
@@ -88,6 +90,25 @@ describe("POST /api/v1/deploy", () => {
     const body = await json(await deploy({ model: "anomaly-detector", version: "v3" }));
     expect(body.inferenceService).toMatchObject({ version: "v3", uid });
     expect(stored("ml", "anomaly-detector")?.spec.predictor.model.storageUri).toBe("s3://models/anomaly/v3");
+  });
+
+  it("writes a canary percentage, and a later deploy without one removes it (a promotion)", async () => {
+    await deploy({ model: "anomaly-detector", version: "v1" });
+    const canary = await json(await deploy({ model: "anomaly-detector", version: "v3", canaryTrafficPercent: 25 }));
+    expect(canary.inferenceService).toMatchObject({ version: "v3", canaryTrafficPercent: 25 });
+    expect(stored("ml", "anomaly-detector")?.spec.predictor.canaryTrafficPercent).toBe(25);
+    const promoted = await json(await deploy({ model: "anomaly-detector", version: "v3" }));
+    expect(promoted.inferenceService).toMatchObject({ version: "v3", canaryTrafficPercent: null });
+    expect(stored("ml", "anomaly-detector")?.spec.predictor.canaryTrafficPercent).toBeUndefined();
+  });
+
+  it("refuses a bad canary percentage with 400 and writes nothing", async () => {
+    const res = await deploy({ model: "anomaly-detector", canaryTrafficPercent: 150 });
+    expect(res.status).toBe(400);
+    expect(await json(res)).toEqual({
+      error: "invalid deploy request: canaryTrafficPercent must be an integer from 0 to 100",
+    });
+    expect(kube.store.size).toBe(0);
   });
 
   it("answers READY when the stored CR's Ready condition is True", async () => {

@@ -106,6 +106,18 @@ describe("buildInferenceService", () => {
     expect(cr.metadata.annotations?.["modelgate.dev/requested-by"]).toBe("system:serviceaccount:ml:ci");
   });
 
+  it("writes the canary percentage on the predictor only when one is given", () => {
+    const canary = buildInferenceService(anomaly, {
+      version: version(anomaly, "v2"),
+      name: "a",
+      namespace: "ml",
+      canaryTrafficPercent: 0,
+    });
+    expect(canary.spec.predictor.canaryTrafficPercent).toBe(0);
+    const promoted = buildInferenceService(anomaly, { version: version(anomaly, "v2"), name: "a", namespace: "ml" });
+    expect("canaryTrafficPercent" in promoted.spec.predictor).toBe(false);
+  });
+
   it("labels the CR with the name it is given, not the entry's", () => {
     const cr = buildInferenceService(anomaly, { version: version(anomaly, "v3"), name: "canary", namespace: "ml" });
     expect(cr.metadata.name).toBe("canary");

@@ -13,6 +13,12 @@ function refusal(body: unknown): { status: number; message: string } {
 }
 
 describe("parseDeployRequest", () => {
+  it("keeps a canary percentage from 0 to 100, and leaves it out when not given", () => {
+    expect(parseDeployRequest({ model: "a", canaryTrafficPercent: 0 }).canaryTrafficPercent).toBe(0);
+    expect(parseDeployRequest({ model: "a", canaryTrafficPercent: 100 }).canaryTrafficPercent).toBe(100);
+    expect("canaryTrafficPercent" in parseDeployRequest({ model: "a" })).toBe(false);
+  });
+
   it("accepts the minimal and the full body", () => {
     expect(parseDeployRequest({ model: "a" })).toEqual({ model: "a", labels: {} });
     expect(
@@ -42,6 +48,10 @@ describe("parseDeployRequest", () => {
     ["bad label key", { model: "a", labels: { "bad key": "x" } }, '"bad key" is not a valid label key'],
     ["our managed-by label", { model: "a", labels: { "app.kubernetes.io/managed-by": "x" } }, "is set by modelgate"],
     ["a reserved prefix", { model: "a", labels: { "modelregistry.ai-platform/owner": "x" } }, "is set by modelgate"],
+    ["a canary above 100", { model: "a", canaryTrafficPercent: 101 }, "canaryTrafficPercent must be an integer from 0"],
+    ["a negative canary", { model: "a", canaryTrafficPercent: -1 }, "canaryTrafficPercent must be an integer from 0"],
+    ["a fractional canary", { model: "a", canaryTrafficPercent: 12.5 }, "canaryTrafficPercent must be an integer"],
+    ["a canary as text", { model: "a", canaryTrafficPercent: "20" }, "canaryTrafficPercent must be an integer"],
   ])("refuses %s with 400", (_, body, message) => {
     const { status, message: text } = refusal(body);
     expect(status).toBe(400);

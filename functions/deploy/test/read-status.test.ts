@@ -55,6 +55,8 @@ describe("readStatus", () => {
       url: null,
       lastError: null,
       conditions: [],
+      canaryTrafficPercent: null,
+      traffic: [],
     });
   });
 
@@ -162,6 +164,31 @@ describe("readStatus", () => {
       }),
     );
     expect(view).toMatchObject({ ready: true, currentState: "DEPLOYED", lastError: "earlier crash" });
+  });
+
+  it("reads the canary percentage of the spec and the predictor's traffic split of the status", () => {
+    const split = cr({
+      components: {
+        predictor: {
+          traffic: [
+            { revisionName: "scorer-predictor-00002", percent: 20, latestRevision: true, tag: "latest" },
+            { revisionName: "scorer-predictor-00001", percent: 80, latestRevision: false, tag: "prev" },
+            { percent: 5 },
+            "junk",
+            { revisionName: "scorer-predictor-00003" },
+          ],
+        },
+      },
+    });
+    split.spec.predictor.canaryTrafficPercent = 20;
+    const isvc = readStatus(split);
+    expect(isvc.canaryTrafficPercent).toBe(20);
+    expect(isvc.traffic).toEqual([
+      { revision: "scorer-predictor-00002", percent: 20, latest: true, tag: "latest" },
+      { revision: "scorer-predictor-00001", percent: 80, latest: false, tag: "prev" },
+      { revision: "scorer-predictor-00003", percent: 0, latest: false },
+    ]);
+    expect(readStatus(cr({ components: { predictor: { traffic: "x" } } })).traffic).toEqual([]);
   });
 
   it("takes status.url, else status.address.url", () => {
