@@ -154,5 +154,7 @@ for name in pause serving-controller serving-webhook serving-activator serving-a
 done
 image coredns 0
 
+bash "$here/sklearn-runtime/build.sh" "$out"
+
 say "done in $out"
 echo "$out"
