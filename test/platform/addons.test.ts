@@ -3,11 +3,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { isRecord, type KubeObject } from "../knative/manifests.ts";
 import { containerImages } from "./addons/images.ts";
-import { type AddonStage, KSERVE_WEBHOOK_DNS_NAMES, platformAddons } from "./addons/index.ts";
+import { type AddonStage, KSERVE_WEBHOOK_DNS_NAMES, PLATFORM_CPU_REQUEST, platformAddons } from "./addons/index.ts";
 import { EVENTING_UNBUILT_IMAGES } from "./addons/knative-eventing.ts";
-import { containersOf } from "./addons/objects.ts";
+import { MODEL_NAMESPACE, MODEL_STORE_CLAIM, SKLEARN_RUNTIME } from "./addons/model-serving.ts";
+import { containersOf, millicores } from "./addons/objects.ts";
 import { TRAEFIK_ENTRYPOINTS } from "./addons/traefik.ts";
-import { DNS_SERVICE_IP, GATEWAY, platformImage } from "./topology.ts";
+import { BROKER_INGRESS_IP, DNS_SERVICE_IP, GATEWAY, platformImage } from "./topology.ts";
 
 /**
  * The add-on builders against the real upstream module sources (from the Go module cache, `go mod download`):
@@ -21,13 +22,17 @@ const webhookCert = {
 };
 const autoscaler = { stableWindow: "6s", scaleToZeroGracePeriod: "6s", scaleToZeroPodRetentionPeriod: "0s" };
 
-/** The images build.sh makes: the names of its `for name in ...; do image "$name"` loop and `image coredns 0`. */
+/**
+ * The images build.sh makes: the names of its `for name in ...; do image "$name"` loop, `image coredns 0`, and
+ * the folder of each image build script it calls (`bash "$here/sklearn-runtime/build.sh"`).
+ */
 function builtImages(): string[] {
   const script = readFileSync(new URL("./build.sh", import.meta.url), "utf8");
   const loop = /^for name in ([^;]+); do\n\s*image "\$name"/m.exec(script)?.[1];
   if (!loop) throw new Error("build.sh: the image loop moved");
   const names = loop.replaceAll("\\", " ").split(/\s+/).filter(Boolean);
   for (const match of script.matchAll(/^image (\S+) \d+$/gm)) if (match[1]) names.push(match[1]);
+  for (const match of script.matchAll(/^bash "\$here\/([a-z-]+)\/build\.sh"/gm)) if (match[1]) names.push(match[1]);
   return names.map(platformImage);
 }
 
@@ -39,6 +44,8 @@ const CLUSTER_SCOPED = [
   "MutatingWebhookConfiguration",
   "ValidatingWebhookConfiguration",
   "GatewayClass",
+  "PersistentVolume",
+  "ClusterServingRuntime",
 ];
 
 let stages: AddonStage[];
@@ -68,7 +75,7 @@ const strings = (value: unknown): string[] =>
         : [];
 
 beforeAll(async () => {
-  stages = await platformAddons({ kserveWebhook: webhookCert, autoscaler });
+  stages = await platformAddons({ kserveWebhook: webhookCert, autoscaler, modelStorePath: "/state/model-store" });
   all = stages.flatMap((stage) => stage.objects);
 }, 120_000);
 
@@ -82,6 +89,7 @@ describe("platform add-ons", () => {
       "net-gateway-api",
       "knative-eventing",
       "kserve",
+      "model-serving",
     ]);
     const [crds, ...rest] = stages;
     expect(crds?.objects.every((o) => o.kind === "CustomResourceDefinition")).toBe(true);
@@ -216,6 +224,24 @@ describe("platform add-ons", () => {
     expect(JSON.stringify(role.rules)).toContain("gateways/status");
   });
 
+  it("request at most PLATFORM_CPU_REQUEST of CPU per container, leaving room on the node for models", () => {
+    const requested = all
+      .flatMap(containersOf)
+      .map((c) => millicores((c.resources as { requests?: { cpu?: string } })?.requests?.cpu));
+    expect(requested.filter((cpu) => cpu !== undefined).length).toBeGreaterThan(10);
+    for (const cpu of requested) if (cpu !== undefined) expect(cpu).toBeLessThanOrEqual(PLATFORM_CPU_REQUEST);
+    expect([millicores("300m"), millicores("1"), millicores("0.5"), millicores("lots")]).toEqual([
+      300,
+      1000,
+      500,
+      undefined,
+    ]);
+  });
+
+  it("give the broker ingress the fixed address the harness bridges", () => {
+    expect(one("Service", "broker-ingress", "knative-eventing").spec).toMatchObject({ clusterIP: BROKER_INGRESS_IP });
+  });
+
   it("serve cluster DNS at DNS_SERVICE_IP without forwarding anywhere", () => {
     const service = one("Service", "kube-dns", "kube-system");
     expect((service.spec as Record<string, unknown>).clusterIP).toBe(DNS_SERVICE_IP);
@@ -271,6 +297,29 @@ describe("platform add-ons", () => {
       memoryRequest: "256Mi",
       cpuLimit: "1",
     });
+  });
+
+  it("serve sklearn with the runtime build.sh makes, from the claim the base registry's storage URIs name", () => {
+    const runtime = one("ClusterServingRuntime", SKLEARN_RUNTIME);
+    expect(runtime.spec).toMatchObject({
+      supportedModelFormats: [{ name: "sklearn", autoSelect: true }],
+      protocolVersions: ["v1", "v2"],
+    });
+    expect(containersOf(runtime).map((c) => c.image)).toEqual([platformImage("sklearn-runtime")]);
+    const claim = one("PersistentVolumeClaim", MODEL_STORE_CLAIM, MODEL_NAMESPACE);
+    const volume = one("PersistentVolume", (claim.spec as { volumeName: string }).volumeName);
+    expect(volume.spec).toMatchObject({
+      hostPath: { path: "/state/model-store" },
+      claimRef: { namespace: MODEL_NAMESPACE, name: MODEL_STORE_CLAIM },
+      accessModes: (claim.spec as { accessModes: string[] }).accessModes,
+    });
+    const registry = JSON.parse(readFileSync(new URL("../../knative/base/registry.json", import.meta.url), "utf8")) as {
+      versions: { storageUri: string; modelFormat: { name: string } }[];
+    }[];
+    for (const version of registry.flatMap((entry) => entry.versions)) {
+      expect(version.storageUri).toMatch(new RegExp(`^pvc://${MODEL_STORE_CLAIM}/`));
+      expect(version.modelFormat.name).toBe("sklearn");
+    }
   });
 
   it("apply webhook configurations after the ConfigMaps they could refuse, and wait for what exists", () => {

@@ -1,16 +1,20 @@
 import { readdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { cp, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { issueServingCert } from "../cluster/pki.ts";
 import { KSERVE_WEBHOOK_DNS_NAMES, platformAddons } from "./addons/index.ts";
 import { applyObjects, waitForCrds, waitForDeployments } from "./apply.ts";
 import { type NodeInfo, type PlatformNode, startNode } from "./node.ts";
-import { GATEWAY } from "./topology.ts";
+import { BROKER_INGRESS_IP, GATEWAY } from "./topology.ts";
 
 /** A running platform, as suites see it (plain data, for vitest's `provide`). */
 export interface PlatformInfo extends NodeInfo {
   /** The Gateway's external listener as this machine reaches it: `http://127.0.0.1:PORT`. */
   gatewayUrl: string;
+  /** The Gateway's cluster-local listener (`*.svc.cluster.local` hosts), as this machine reaches it. */
+  localGatewayUrl: string;
+  /** Eventing's broker ingress as this machine reaches it: `http://127.0.0.1:PORT` (POST /NAMESPACE/BROKER). */
+  brokerIngressUrl: string;
   /** Seconds each phase of the start took (reported by the global setup). */
   timings: Record<string, number>;
 }
@@ -33,6 +37,16 @@ export interface PlatformOptions {
   keepState?: boolean;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+}
+
+/**
+ * A copy of the models build.sh trained (`<build>/models/<model>/<version>/`) in the node's state dir, for the
+ * model store's volume: what the pods do to it (kubelet makes a missing version's subPath) goes with the state.
+ */
+async function copyModelStore(buildDir: string, stateDir: string): Promise<string> {
+  const target = join(stateDir, "model-store");
+  await cp(join(buildDir, "models"), target, { recursive: true });
+  return target;
 }
 
 /**
@@ -78,6 +92,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         keyPem: await readFile(webhook.keyFile, "utf8"),
       },
       autoscaler: options.autoscaler,
+      modelStorePath: await copyModelStore(options.buildDir, node.stateDir),
     });
     for (const stage of stages) {
       try {
@@ -95,6 +110,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       lap(stage.name);
     }
     const gatewayPort = await node.bridgePort("gateway", `${GATEWAY.external.serviceIp}:80`);
+    const localGatewayPort = await node.bridgePort("local-gateway", `${GATEWAY.local.serviceIp}:80`);
+    const brokerPort = await node.bridgePort("broker-ingress", `${BROKER_INGRESS_IP}:80`);
     const info: PlatformInfo = {
       server: node.server,
       caPem: node.caPem,
@@ -107,6 +124,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       cgroup: node.cgroup,
       holderPid: node.holderPid,
       gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+      localGatewayUrl: `http://127.0.0.1:${localGatewayPort}`,
+      brokerIngressUrl: `http://127.0.0.1:${brokerPort}`,
       timings,
     };
     return { ...info, node, stop: node.stop };

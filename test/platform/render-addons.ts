@@ -21,6 +21,7 @@ const stages = await platformAddons({
     certPem: placeholder("CERTIFICATE"),
     keyPem: placeholder("PRIVATE KEY"),
   },
+  modelStorePath: "/model-store",
 });
 const dir = resolve(out);
 await mkdir(dir, { recursive: true });

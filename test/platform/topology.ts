@@ -47,6 +47,9 @@ export const GATEWAY = {
   },
 } as const;
 
+/** Eventing's broker ingress Service (every MT Broker's address is a path on it): fixed, for the port bridge. */
+export const BROKER_INGRESS_IP = "10.203.0.82";
+
 /** The host modelgate's HTTPRoute answers on in the test overlay (a user sets their own). */
 export const MODELGATE_HOST = "modelgate.platform.test";
 

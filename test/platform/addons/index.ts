@@ -5,8 +5,9 @@ import { gatewayApiCrds, gateways } from "./gateway.ts";
 import { EVENTING_NAMESPACE, knativeEventing } from "./knative-eventing.ts";
 import { type AutoscalerOptions, knativeServing, SERVING_NAMESPACE } from "./knative-serving.ts";
 import { KSERVE_NAMESPACE, KSERVE_WEBHOOK_DNS_NAMES, type KserveWebhookCert, kserve } from "./kserve.ts";
+import { modelStore, sklearnRuntime } from "./model-serving.ts";
 import { netGatewayApi } from "./net-gateway-api.ts";
-import { inApplyOrder } from "./objects.ts";
+import { capCpuRequests, inApplyOrder } from "./objects.ts";
 import { traefik } from "./traefik.ts";
 
 /**
@@ -17,6 +18,12 @@ import { traefik } from "./traefik.ts";
  */
 
 export { KSERVE_WEBHOOK_DNS_NAMES };
+
+/**
+ * The most CPU (millicores) any platform container requests: upstream's requests add up to more than 1.4 of
+ * the node's 2 CPUs, and the models the lifecycle suites deploy need the room (docs/adr/0005).
+ */
+export const PLATFORM_CPU_REQUEST = 25;
 
 export interface AddonStage {
   name: string;
@@ -31,6 +38,8 @@ export interface AddonOptions {
   kserveWebhook: KserveWebhookCert;
   /** Knative's config-autoscaler timings (upstream's defaults when not given). */
   autoscaler?: AutoscalerOptions;
+  /** The node directory the model store's PersistentVolume is on (`<model>/<version>/model.joblib`). */
+  modelStorePath: string;
 }
 
 /**
@@ -43,7 +52,8 @@ export interface AddonOptions {
  *    Serving's ConfigMaps);
  * 6. knative-eventing: its webhook then intercepts Deployments in every namespace not labelled
  *    `bindings.knative.dev/exclude` (SinkBinding, selection mode exclusion), so it must be up before later stages;
- * 7. kserve: last, its manager needs the Knative Service CRD and serves the InferenceService webhooks.
+ * 7. kserve: its manager needs the Knative Service CRD and serves the InferenceService webhooks;
+ * 8. model-serving: the sklearn ClusterServingRuntime and the model store a registry version's storage URI names.
  */
 export async function platformAddons(options: AddonOptions): Promise<AddonStage[]> {
   const [gatewayCrds, traefikObjects, serving, netGateway, eventing, kserveParts] = await Promise.all([
@@ -54,11 +64,10 @@ export async function platformAddons(options: AddonOptions): Promise<AddonStage[
     knativeEventing(),
     kserve(options.kserveWebhook),
   ]);
-  const stage = (name: string, objects: KubeObject[], waitFor: AddonStage["waitFor"]): AddonStage => ({
-    name,
-    objects: inApplyOrder(objects),
-    waitFor,
-  });
+  const stage = (name: string, objects: KubeObject[], waitFor: AddonStage["waitFor"]): AddonStage => {
+    capCpuRequests(objects, PLATFORM_CPU_REQUEST);
+    return { name, objects: inApplyOrder(objects), waitFor };
+  };
   return [
     stage("crds", [...gatewayCrds, ...serving.crds, ...eventing.crds, ...kserveParts.crds], []),
     stage("coredns", coreDns(), [{ kind: "Deployment", namespace: "kube-system", name: "coredns" }]),
@@ -76,5 +85,6 @@ export async function platformAddons(options: AddonOptions): Promise<AddonStage[
     stage("kserve", kserveParts.objects, [
       { kind: "Deployment", namespace: KSERVE_NAMESPACE, name: "kserve-controller-manager" },
     ]),
+    stage("model-serving", [sklearnRuntime(), ...modelStore(options.modelStorePath)], []),
   ];
 }

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import type { KubeObject } from "../../knative/manifests.ts";
-import { platformImage } from "../topology.ts";
+import { BROKER_INGRESS_IP, platformImage } from "../topology.ts";
 import { resolveKoReferences, setPullPolicy } from "./images.ts";
 import { moduleDir, pinned, readManifestDir } from "./module-source.ts";
-import { setConfigMapData, splitCrds, without } from "./objects.ts";
+import { find, setConfigMapData, splitCrds, without } from "./objects.ts";
 
 /**
  * Knative Eventing from its module's config/: core (CRDs, roles, ConfigMaps, controller, webhook), the in-memory
@@ -50,5 +50,8 @@ export async function knativeEventing(): Promise<{ crds: KubeObject[]; objects: 
   resolveKoReferences(all);
   setPullPolicy(all, "IfNotPresent");
   setConfigMapData(all, "config-features", { "authentication-oidc": "enabled" });
+  // A fixed address, so that the harness can bridge senders on this machine to the Brokers' ingress.
+  const ingress = find(all, "Service", "broker-ingress", EVENTING_NAMESPACE);
+  ingress.spec = { ...(ingress.spec as Record<string, unknown>), clusterIP: BROKER_INGRESS_IP };
   return splitCrds(all);
 }

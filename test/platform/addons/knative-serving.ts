@@ -15,6 +15,10 @@ import { setConfigMapData, splitCrds, without } from "./objects.ts";
  * controller would only log errors) and the system-internal-TLS Certificate `routing-serving-certs` (its class
  * is cert-manager's; nothing here reconciles it, and system-internal-tls is off). config/post-install (the
  * default-domain Job, storage migration) and config/hpa-autoscaling are not read at all.
+ *
+ * config-deployment's `progress-deadline` is 120 s (upstream: 600 s): a revision whose container keeps
+ * crashing is reported failed only once the deadline passes (Knative does not reconcile a revision on pod
+ * restarts), and the lifecycle suite reads that failure back. Pods here are Ready within seconds.
  */
 
 export const SERVING_MODULE = "knative.dev/serving";
@@ -60,7 +64,7 @@ export async function knativeServing(
   setConfigMapData(all, "config-domain", { [PLATFORM_DOMAIN]: "" });
   setConfigMapData(all, "config-deployment", {
     "registries-skipping-tag-resolving": REGISTRIES_SKIPPING_TAG_RESOLVING,
-    "progress-deadline": "300s",
+    "progress-deadline": "120s",
   });
   if (options.autoscaler) {
     setConfigMapData(all, "config-autoscaler", {

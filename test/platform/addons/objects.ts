@@ -8,8 +8,12 @@ import { isRecord, type KubeObject } from "../../knative/manifests.ts";
 /** Kinds whose `spec.template.spec` is a pod spec. */
 const WORKLOADS = ["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"];
 
-/** The pod spec of a workload, if `object` is one. */
+/** Kinds whose `spec` holds the containers itself (KServe's serving runtimes). */
+const RUNTIMES = ["ClusterServingRuntime", "ServingRuntime"];
+
+/** The pod spec of a workload (or the container-holding spec of a serving runtime), if `object` is one. */
 export function podSpecOf(object: KubeObject): Record<string, unknown> | undefined {
+  if (RUNTIMES.includes(object.kind)) return isRecord(object.spec) ? object.spec : undefined;
   if (!WORKLOADS.includes(object.kind)) return undefined;
   const spec = object.spec;
   const template = isRecord(spec) ? spec.template : undefined;
@@ -17,7 +21,7 @@ export function podSpecOf(object: KubeObject): Record<string, unknown> | undefin
   return isRecord(podSpec) ? podSpec : undefined;
 }
 
-/** The containers and init containers of a workload (none for other kinds). */
+/** The containers and init containers of a workload or serving runtime (none for other kinds). */
 export function containersOf(object: KubeObject): Record<string, unknown>[] {
   const podSpec = podSpecOf(object);
   if (!podSpec) return [];
@@ -106,4 +110,28 @@ export function inApplyOrder(objects: readonly KubeObject[]): KubeObject[] {
 export function splitCrds(objects: readonly KubeObject[]): { crds: KubeObject[]; objects: KubeObject[] } {
   const isCrd = (object: KubeObject) => object.kind === "CustomResourceDefinition";
   return { crds: objects.filter(isCrd), objects: objects.filter((object) => !isCrd(object)) };
+}
+
+/** Millicores of a Kubernetes CPU quantity ("100m", "1", "0.5"); undefined when it is not one. */
+export function millicores(quantity: unknown): number | undefined {
+  const text = typeof quantity === "number" ? String(quantity) : quantity;
+  if (typeof text !== "string") return undefined;
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(text);
+  if (!match?.[1]) return undefined;
+  return match[2] === "m" ? Number(match[1]) : Number(match[1]) * 1000;
+}
+
+/**
+ * Lowers every container's CPU request above `max` millicores to `max` (limits untouched). Requests only decide
+ * scheduling: on a 2-CPU node, upstream's requests (the activator alone asks 300m) would leave no room for models.
+ */
+export function capCpuRequests(objects: readonly KubeObject[], max: number): void {
+  for (const object of objects)
+    for (const container of containersOf(object)) {
+      const resources = container.resources;
+      const requests = isRecord(resources) ? resources.requests : undefined;
+      if (!isRecord(requests)) continue;
+      const cpu = millicores(requests.cpu);
+      if (cpu !== undefined && cpu > max) requests.cpu = `${max}m`;
+    }
 }
