@@ -1,0 +1,133 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { eventually } from "./eventually.ts";
+import { kubectl } from "./kubectl.ts";
+import {
+  brokerSenderToken,
+  createCallers,
+  deploy,
+  type IrisProbe,
+  irisProbe,
+  isvcObject,
+  isvcPods,
+  MODEL_NAMESPACE,
+  predictIris,
+  sendEvent,
+  waitForIsvc,
+} from "./lifecycle-client.ts";
+
+/**
+ * Faults on the way of a model's life: the KServe controller stopped while deploys are sent (its manager also
+ * serves the InferenceService webhooks, so the API server cannot write the CR meanwhile), and the model's pod
+ * killed while predict requests run.
+ */
+const platform = inject("platform");
+const KSERVE = ["-n", "kserve", "deployment/kserve-controller-manager"];
+let deployerToken = "";
+let probe: IrisProbe;
+
+const scaleController = async (replicas: number) => {
+  await kubectl(platform, ["scale", ...KSERVE, `--replicas=${replicas}`]);
+  if (replicas > 0) await kubectl(platform, ["rollout", "status", ...KSERVE, "--timeout=180s"], { timeoutMs: 190_000 });
+  else
+    await eventually("the KServe manager stopped", 120_000, async () => {
+      const pods = await kubectl(platform, [
+        "get",
+        "pods",
+        "-n",
+        "kserve",
+        "-l",
+        "control-plane=kserve-controller-manager",
+        "-o",
+        "name",
+      ]);
+      return pods.trim() === "" ? true : undefined;
+    });
+};
+
+const removeIris = () =>
+  kubectl(platform, ["delete", "isvc", "-n", MODEL_NAMESPACE, "iris", "--ignore-not-found", "--wait=true"], {
+    timeoutMs: 180_000,
+  });
+
+beforeAll(async () => {
+  ({ deployer: deployerToken } = await createCallers(platform));
+  probe = await irisProbe(platform);
+  await removeIris();
+});
+
+afterAll(async () => {
+  await scaleController(1);
+  await removeIris();
+});
+
+describe("the KServe controller stopped", () => {
+  it("answers a deploy at once with 503 naming the unreachable webhook, and writes nothing", async () => {
+    await scaleController(0);
+    const answer = await deploy(platform, deployerToken, { model: "iris" });
+    expect(answer.status, answer.text).toBe(503);
+    expect((answer.json as { error: string }).error).toMatch(/webhook/);
+    expect(answer.ms).toBeLessThan(15_000);
+    expect(await isvcObject(platform, "iris")).toBeUndefined();
+  });
+
+  it("serves an event sent meanwhile once it is back: Knative's retries deliver it, no new deploy needed", async () => {
+    const sent = await sendEvent(platform, await brokerSenderToken(platform), {
+      type: "dev.modelgate.deploy.requested",
+      id: randomUUID(),
+      source: "/lifecycle/faults",
+      data: { model: "iris" },
+    });
+    expect(sent.status, sent.text).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await isvcObject(platform, "iris")).toBeUndefined();
+    await scaleController(1);
+    const { seconds } = await waitForIsvc(platform, deployerToken, "iris", "Ready", (read) => read.ready);
+    process.stderr.write(`[lifecycle] controller back to Ready (by the event's retries): ${seconds.toFixed(1)} s\n`);
+  });
+});
+
+describe("the model's pod killed mid-traffic", () => {
+  it("answers 200 or a JSON 502/503 while Knative replaces the pod, then 200 from the new pod", async () => {
+    await waitForIsvc(platform, deployerToken, "iris", "Ready", (read) => read.ready);
+    expect((await predictIris(platform, probe.instances)).status).toBe(200);
+    const [victim] = await isvcPods(platform, "iris");
+    expect(victim).toBeTruthy();
+    const answers: { status: number; json: unknown }[] = [];
+    let stop = false;
+    const traffic = (async () => {
+      while (!stop && answers.length < 400) {
+        const answer = await predictIris(platform, probe.instances);
+        answers.push({ status: answer.status, json: answer.json });
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await kubectl(platform, [
+      "delete",
+      "pod",
+      "-n",
+      MODEL_NAMESPACE,
+      victim as string,
+      "--grace-period=0",
+      "--force",
+      "--wait=false",
+    ]);
+    await eventually("200 from a new pod", 120_000, async () => {
+      const pods = await isvcPods(platform, "iris");
+      const last = answers.at(-1);
+      return pods.some((pod) => pod !== victim) && last?.status === 200 ? true : undefined;
+    });
+    stop = true;
+    await traffic;
+    const failed = answers.filter((a) => a.status !== 200);
+    process.stderr.write(
+      `[lifecycle] pod killed: ${answers.length} requests, ${failed.length} failed (${[...new Set(failed.map((a) => a.status))].join(", ")})\n`,
+    );
+    for (const answer of failed) {
+      expect([502, 503]).toContain(answer.status);
+      expect(answer.json).toMatchObject({ error: expect.anything() });
+    }
+    for (const answer of answers.filter((a) => a.status === 200))
+      expect(answer.json).toEqual({ predictions: probe.v1 });
+  });
+});
