@@ -7,6 +7,7 @@ import { eventually } from "./eventually.ts";
 import { type GatewayAnswer, gatewayRequest } from "./gateway-client.ts";
 import { kubectl } from "./kubectl.ts";
 import type { PlatformInfo } from "./platform.ts";
+import { type PodView, podsOf } from "./pods.ts";
 
 /**
  * What the lifecycle suites share: callers with ServiceAccount tokens (one RBAC allows, one it does not), modelgate's
@@ -160,19 +161,17 @@ export async function predictionsBecome(platform: PlatformInfo, instances: numbe
   });
 }
 
-/** The pods KServe's InferenceService `name` runs (every revision's predictor). */
-export async function isvcPods(platform: PlatformInfo, name: string): Promise<string[]> {
-  const out = await kubectl(platform, [
-    "get",
-    "pods",
-    "-n",
-    MODEL_NAMESPACE,
-    "-l",
-    `serving.kserve.io/inferenceservice=${name}`,
-    "-o",
-    "jsonpath={.items[*].metadata.name}",
-  ]);
-  return out.split(/\s+/).filter(Boolean);
+/**
+ * The pods KServe runs for InferenceService `name` (its predictor's Knative Service, every revision's), those
+ * terminating included (`deleting`: out of the endpoints already, e.g. draining after a scale to zero).
+ */
+export function isvcPods(platform: PlatformInfo, name: string): Promise<PodView[]> {
+  return podsOf(platform, MODEL_NAMESPACE, `${name}-predictor`);
+}
+
+/** Whether InferenceService `name` runs no pod that serves (terminating ones do not). */
+export async function atZero(platform: PlatformInfo, name: string): Promise<boolean> {
+  return (await isvcPods(platform, name)).every((pod) => pod.deleting);
 }
 
 /** The InferenceService CR as the API server holds it (admin read), or undefined. */
@@ -219,11 +218,16 @@ export async function brokerSenderToken(platform: PlatformInfo): Promise<string>
   return (await kubectl(platform, args)).trim();
 }
 
-/** Posts a binary-mode CloudEvent to the modelgate Broker's ingress (without a token when `token` is empty). */
+/**
+ * Posts a binary-mode CloudEvent to the modelgate Broker's ingress (without a token when `token` is empty).
+ * The in-memory channel behind an MT Broker fans out synchronously: the ingress answers once every Trigger's
+ * delivery is done, its retries included (knative.dev/eventing pkg/channel/fanout, AsyncHandler false).
+ */
 export async function sendEvent(
   platform: PlatformInfo,
   token: string,
   event: { type: string; id: string; data: unknown; source?: string },
+  timeoutMs = 60_000,
 ): Promise<GatewayAnswer> {
   const headers: Record<string, string> = {
     "ce-specversion": "1.0",
@@ -239,5 +243,6 @@ export async function sendEvent(
     host: "broker-ingress.knative-eventing.svc.cluster.local",
     headers,
     body: JSON.stringify(event.data),
+    timeoutMs,
   });
 }

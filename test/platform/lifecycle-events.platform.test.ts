@@ -21,6 +21,7 @@ import {
   sendEvent,
   waitForIsvc,
 } from "./lifecycle-client.ts";
+import { type LogRecorder, recordLogs } from "./log-recorder.ts";
 import { renderOverlay } from "./modelgate-install.ts";
 import { podsOf } from "./pods.ts";
 import { platformImage } from "./topology.ts";
@@ -48,23 +49,16 @@ async function send(type: string, id: string, data: unknown, token = senderToken
   return (await sendEvent(platform, token, { type, id, data })).status;
 }
 
-/** The deploy function's log lines (JSON) for the event `id`, from every pod it runs now. */
+let deployLog: LogRecorder;
+
+/** The deploy function's log lines (JSON) about the event `id`, from every pod it ran since the suite began. */
 async function deployLogLines(id: string): Promise<Record<string, unknown>[]> {
-  const log = await kubectl(platform, [
-    "logs",
-    "-n",
-    NS,
-    "-l",
-    "serving.knative.dev/service=deploy",
-    "-c",
-    "deploy",
-    "--tail=-1",
-  ]);
-  return log
-    .split("\n")
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  return deployLog
+    .lines()
     .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => line.id === id);
+    .map((line) => JSON.parse(line) as { event?: { id?: string } } & Record<string, unknown>)
+    .filter((line) => line.event?.id === id);
 }
 
 const seen = (service: string, check: (event: DisplayedEvent) => boolean, what: string, timeoutMs = 120_000) =>
@@ -96,6 +90,7 @@ async function baseObject(kind: string, name: string) {
 }
 
 beforeAll(async () => {
+  deployLog = recordLogs(platform, NS, "serving.knative.dev/service=deploy", "deploy");
   ({ deployer: deployerToken } = await createCallers(platform));
   probe = await irisProbe(platform);
   await kubectl(platform, ["delete", "isvc", "-n", MODEL_NAMESPACE, "iris", "--ignore-not-found", "--wait=true"], {
@@ -127,6 +122,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await deployLog.stop();
   await applyObjects(platform, [
     await baseObject("Service", DEAD_LETTERS),
     await baseObject("Trigger", DEPLOY_TRIGGER),
@@ -184,7 +180,7 @@ describe("a model's life by events", () => {
 
   it("deploys from an event: delivered to the function at zero, Ready, the reply seen through the Broker", async () => {
     await eventually("the deploy function at zero", 120_000, async () =>
-      (await podsOf(platform, NS, "deploy")).length === 0 ? true : undefined,
+      (await podsOf(platform, NS, "deploy")).every((pod) => pod.deleting) ? true : undefined,
     );
     const started = performance.now();
     expect(await send("dev.modelgate.deploy.requested", deployId, { model: "iris" })).toBe(202);
@@ -247,10 +243,17 @@ describe("events that cannot succeed end in the dead-letter sink", () => {
   });
 
   it("retries a failing event (502: modelgate's own account may not write) as the Trigger says, then dead-letters it", async () => {
-    const trigger = await baseObject("Trigger", DEPLOY_TRIGGER);
-    const spec = trigger.spec as { delivery: Record<string, unknown> };
-    spec.delivery = { ...spec.delivery, retry: SHORT_RETRIES, backoffPolicy: "linear", backoffDelay: "PT0.2S" };
-    await applyObjects(platform, [trigger]);
+    const delivery = { retry: SHORT_RETRIES, backoffPolicy: "linear", backoffDelay: "PT0.2S" };
+    await kubectl(platform, [
+      "patch",
+      "trigger",
+      "-n",
+      NS,
+      DEPLOY_TRIGGER,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { delivery } }),
+    ]);
     await kubectl(platform, ["delete", "rolebinding", "-n", MODEL_NAMESPACE, "modelgate-deploy"]);
     try {
       const id = randomUUID();
@@ -265,6 +268,8 @@ describe("events that cannot succeed end in the dead-letter sink", () => {
         ]);
         return retry.split(/\s+/).includes(String(SHORT_RETRIES)) ? true : undefined;
       });
+      // The channel's dispatcher takes the new delivery a moment after the Subscription shows it.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
       expect(await send("dev.modelgate.deploy.requested", id, { model: "iris" })).toBe(202);
       const [dead] = await seen(DEAD_LETTERS, (e) => e.attributes.id === id, "the dead letter");
       expect(dead?.attributes.knativeerrorcode).toBe("502");

@@ -3,6 +3,7 @@ import { eventually } from "./eventually.ts";
 import { kubectl } from "./kubectl.ts";
 import {
   api,
+  atZero,
   CALLER_NAMESPACE,
   createCallers,
   deploy,
@@ -99,7 +100,7 @@ describe("a model's life over HTTP", () => {
 
   it("answers from zero: the predictor scaled to zero, the first request starts it", async () => {
     await eventually("the iris predictor at zero", 120_000, async () =>
-      (await isvcPods(platform, "iris")).length === 0 ? true : undefined,
+      (await atZero(platform, "iris")) ? true : undefined,
     );
     const predicted = await predictIris(platform, probe.instances);
     process.stderr.write(`[lifecycle] request at zero to prediction: ${(predicted.ms / 1000).toFixed(2)} s\n`);
