@@ -21,7 +21,7 @@ export { KSERVE_WEBHOOK_DNS_NAMES };
 
 /**
  * The most CPU (millicores) any platform container requests: upstream's requests add up to more than 1.4 of
- * the node's 2 CPUs, and the models the lifecycle suites deploy need the room (docs/adr/0005).
+ * the node's 2 CPUs, and the models the lifecycle suites deploy need the room (docs/adr/0006).
  */
 export const PLATFORM_CPU_REQUEST = 25;
 
