@@ -11,12 +11,18 @@
 # one that trained it. Scratch (the Debian base, the rootfs) lives in OUT/sklearn-runtime/. Every step is
 # skipped when its result is there; each is built under a .tmp name and renamed, so an interrupted step is
 # redone, never taken as done. Needs root (debootstrap, chroot), buildah and the network to Debian and PyPI.
-# Usage: build.sh OUT
+# It runs in a mount namespace of its own: the /proc and /sys debootstrap mounts into the rootfs never appear
+# among this machine's mounts, and vanish with the build.
+# Usage: build.sh [OUT]   (default: the platform dir test/platform/build.sh builds into)
 set -euo pipefail
 
-KSERVE_VERSION=0.21.0
-SKLEARN_VERSION=1.7.2
-JOBLIB_VERSION=1.5.2
+if [[ -z "${MODELGATE_SKLEARN_PRIVATE_MOUNTS:-}" ]]; then
+  exec env MODELGATE_SKLEARN_PRIVATE_MOUNTS=1 unshare --mount --propagation private -- bash "${BASH_SOURCE[0]}" "$@"
+fi
+
+KSERVE_PIP_VERSION=0.21.0
+SKLEARN_PIP_VERSION=1.7.2
+JOBLIB_PIP_VERSION=1.5.2
 IMAGE_REF=dev.local/platform/sklearn-runtime:1
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,7 +30,11 @@ start=$(date +%s)
 say() { printf '[sklearn-runtime build %ss] %s\n' "$(($(date +%s) - start))" "$*" >&2; }
 fail() { printf 'test/platform/sklearn-runtime/build.sh: %s\n' "$*" >&2; exit 1; }
 
-[[ $# -eq 1 ]] || fail "usage: build.sh OUT (the platform dir)"
+if [[ $# -eq 0 ]]; then
+  key=$(sed -n 's/^PLATFORM_KEY=//p' "$here/../versions.sh")
+  set -- "${MODELGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/modelgate}/platform-$key"
+fi
+[[ $# -eq 1 ]] || fail "usage: build.sh [OUT] (the platform dir)"
 [[ $(id -u) -eq 0 ]] || fail "must run as root (debootstrap and chroot)"
 for tool in debootstrap chroot buildah; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool is not on PATH (run test/platform/setup-host.sh: it installs the Debian packages)"
@@ -38,7 +48,7 @@ stamp="$rootfs/opt/modelgate/versions" # written last into the rootfs: its pins,
 models="$out/models/iris"
 images="$out/images"
 archive="$images/sklearn-runtime.tar"
-pins="kserve==$KSERVE_VERSION scikit-learn==$SKLEARN_VERSION joblib==$JOBLIB_VERSION"
+pins="kserve==$KSERVE_PIP_VERSION scikit-learn==$SKLEARN_PIP_VERSION joblib==$JOBLIB_PIP_VERSION"
 mkdir -p "$dir" "$images"
 
 # Removes a scratch dir. An interrupted debootstrap can leave /proc or /sys mounted inside its target:
