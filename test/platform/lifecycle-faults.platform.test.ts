@@ -99,38 +99,50 @@ describe("the model's pod killed mid-traffic", () => {
     await scaleController(1);
     expect((await deploy(platform, deployerToken, { model: "iris" })).status).toBe(202);
     await waitForIsvc(platform, deployerToken, "iris", "Ready", (read) => read.ready);
-    expect((await predictIris(platform, probe.instances)).status).toBe(200);
-    const victim = (await isvcPods(platform, "iris")).find((pod) => pod.ready && !pod.deleting)?.name;
-    expect(victim).toBeTruthy();
+    // Traffic first (bounded: 2000 requests at most), so that the predictor keeps a pod; then the one serving it.
     const answers: { status: number; json: unknown }[] = [];
     let stop = false;
+    let before = 0;
     const traffic = (async () => {
-      while (!stop && answers.length < 400) {
-        const answer = await predictIris(platform, probe.instances);
+      while (!stop && answers.length < 2000) {
+        const answer = await predictIris(platform, probe.instances).catch((err: Error) => ({
+          status: 0,
+          json: { transport: err.message },
+        }));
         answers.push({ status: answer.status, json: answer.json });
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await kubectl(platform, [
-      "delete",
-      "pod",
-      "-n",
-      MODEL_NAMESPACE,
-      victim as string,
-      "--grace-period=0",
-      "--force",
-      "--wait=false",
-    ]);
-    await eventually("200 from a new pod", 120_000, async () => {
-      const pods = await isvcPods(platform, "iris");
-      const last = answers.at(-1);
-      return pods.some((pod) => pod.name !== victim && pod.ready) && last?.status === 200 ? true : undefined;
-    });
-    stop = true;
-    await traffic;
-    const failed = answers.filter((a) => a.status !== 200);
+    try {
+      const victim = await eventually("a ready iris pod", 60_000, async () =>
+        answers.at(-1)?.status === 200
+          ? (await isvcPods(platform, "iris")).find((pod) => pod.ready && !pod.deleting)?.name
+          : undefined,
+      );
+      before = answers.length;
+      await kubectl(platform, [
+        "delete",
+        "pod",
+        "-n",
+        MODEL_NAMESPACE,
+        victim,
+        "--grace-period=0",
+        "--force",
+        "--wait=false",
+      ]);
+      await eventually("200 from a new pod", 120_000, async () => {
+        const pods = await isvcPods(platform, "iris");
+        const last = answers.at(-1);
+        return pods.some((pod) => pod.name !== victim && pod.ready) && last?.status === 200 ? true : undefined;
+      });
+    } finally {
+      stop = true;
+      await traffic;
+    }
+    const during = answers.slice(before);
+    expect(during.length).toBeGreaterThan(0);
+    const failed = during.filter((a) => a.status !== 200);
     process.stderr.write(
-      `[lifecycle] pod killed: ${answers.length} requests, ${failed.length} failed (${[...new Set(failed.map((a) => a.status))].join(", ")})\n`,
+      `[lifecycle] pod killed: ${during.length} requests from the kill to the new pod's 200, ${failed.length} failed (${[...new Set(failed.map((a) => a.status))].join(", ")})\n`,
     );
     for (const answer of failed) {
       expect([502, 503]).toContain(answer.status);
