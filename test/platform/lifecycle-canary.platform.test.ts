@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { kubectl } from "./kubectl.ts";
 import {
   createCallers,
+  deleteIsvcs,
   deploy,
   type IrisProbe,
   type IsvcView,
   irisProbe,
-  MODEL_NAMESPACE,
   predictIris,
   predictionsBecome,
   waitForIsvc,
@@ -21,10 +20,7 @@ const platform = inject("platform");
 let deployerToken = "";
 let probe: IrisProbe;
 
-const removeIris = () =>
-  kubectl(platform, ["delete", "isvc", "-n", MODEL_NAMESPACE, "iris", "--ignore-not-found", "--wait=true"], {
-    timeoutMs: 180_000,
-  });
+const removeIris = () => deleteIsvcs(platform, "iris");
 
 /** The split as `{percent of the latest revision, percent of the others}`, once the controller has written it. */
 const split = (isvc: IsvcView) => ({

@@ -246,3 +246,9 @@ export async function sendEvent(
     timeoutMs,
   });
 }
+
+/** Deletes InferenceServices `names` of the model namespace (as the admin), waiting until they are gone. */
+export function deleteIsvcs(platform: PlatformInfo, ...names: string[]): Promise<string> {
+  const args = ["delete", "isvc", "-n", MODEL_NAMESPACE, ...names, "--ignore-not-found", "--wait=true"];
+  return kubectl(platform, args, { timeoutMs: 180_000 });
+}

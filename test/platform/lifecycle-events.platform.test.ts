@@ -12,6 +12,7 @@ import {
   BROKER,
   brokerSenderToken,
   createCallers,
+  deleteIsvcs,
   type IrisProbe,
   irisProbe,
   isvcObject,
@@ -93,9 +94,7 @@ beforeAll(async () => {
   deployLog = recordLogs(platform, NS, "serving.knative.dev/service=deploy", "deploy");
   ({ deployer: deployerToken } = await createCallers(platform));
   probe = await irisProbe(platform);
-  await kubectl(platform, ["delete", "isvc", "-n", MODEL_NAMESPACE, "iris", "--ignore-not-found", "--wait=true"], {
-    timeoutMs: 180_000,
-  });
+  await deleteIsvcs(platform, "iris");
   const deadLetters = await baseObject("Service", DEAD_LETTERS);
   const template = (deadLetters.spec as { template: { metadata: { annotations: Record<string, string> } } }).template;
   template.metadata.annotations["autoscaling.knative.dev/min-scale"] = "1";

@@ -5,6 +5,7 @@ import { kubectl } from "./kubectl.ts";
 import {
   brokerSenderToken,
   createCallers,
+  deleteIsvcs,
   deploy,
   type IrisProbe,
   irisProbe,
@@ -45,10 +46,7 @@ const scaleController = async (replicas: number) => {
     });
 };
 
-const removeIris = () =>
-  kubectl(platform, ["delete", "isvc", "-n", MODEL_NAMESPACE, "iris", "--ignore-not-found", "--wait=true"], {
-    timeoutMs: 180_000,
-  });
+const removeIris = () => deleteIsvcs(platform, "iris");
 
 beforeAll(async () => {
   ({ deployer: deployerToken } = await createCallers(platform));

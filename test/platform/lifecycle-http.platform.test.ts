@@ -6,6 +6,7 @@ import {
   atZero,
   CALLER_NAMESPACE,
   createCallers,
+  deleteIsvcs,
   deploy,
   type IrisProbe,
   inferIris,
@@ -31,15 +32,10 @@ const platform = inject("platform");
 let tokens: { deployer: string; stranger: string };
 let probe: IrisProbe;
 
-const deleteIsvcs = (...names: string[]) =>
-  kubectl(platform, ["delete", "isvc", "-n", MODEL_NAMESPACE, ...names, "--ignore-not-found", "--wait=true"], {
-    timeoutMs: 180_000,
-  });
-
 beforeAll(async () => {
   tokens = await createCallers(platform);
   probe = await irisProbe(platform);
-  await deleteIsvcs("iris", "iris-broken");
+  await deleteIsvcs(platform, "iris", "iris-broken");
 });
 
 describe("deploy refused before anything is written", () => {
