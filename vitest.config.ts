@@ -18,7 +18,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["functions/*/test/**/*.test.ts", "shared/*/test/**/*.test.ts", "test/**/*.test.ts"],
+          include: [
+            "functions/*/test/**/*.test.ts",
+            "shared/*/test/**/*.test.ts",
+            "tools/*/test/**/*.test.ts",
+            "test/**/*.test.ts",
+          ],
           exclude: [...ignored, ...peerSuites],
           testTimeout: 15_000,
         },

@@ -113,6 +113,12 @@ describe("the bundles", () => {
     },
   );
 
+  it.each(["models", "predict"] as const)("%s: no chunk carries @kubernetes/client-node", (fn) => {
+    const inputs = bundleOf(fn).files.flatMap((file) => file.inputs);
+    expect(inputs.length, "esbuild reported the inputs").toBeGreaterThan(0);
+    expect(inputs.filter((input) => input.includes("/@kubernetes/client-node/"))).toEqual([]);
+  });
+
   it("deploy: @kubernetes/client-node and cloudevents are lazy chunks, not loaded at start-up", () => {
     const bundle = bundleOf("deploy");
     const loadedAtStart = loadedWith(bundle, BUNDLE_ENTRY);

@@ -9,7 +9,7 @@ import {
   ROUTES,
   type Route,
   samplePath,
-} from "../shared/gateway/src/routes.ts";
+} from "../tools/gateway/src/routes.ts";
 import {
   isRecord,
   KNATIVE_DIR,

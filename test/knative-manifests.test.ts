@@ -1,6 +1,6 @@
 import { loadConfig } from "@modelgate/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FUNCTIONS } from "../shared/gateway/src/routes.ts";
+import { FUNCTIONS } from "../tools/gateway/src/routes.ts";
 import {
   editedKnativeCopy,
   envValue,

@@ -1,4 +1,4 @@
-import { type FunctionName, ROUTES, type Route, samplePath } from "../../shared/gateway/src/routes.ts";
+import { type FunctionName, ROUTES, type Route, samplePath } from "../../tools/gateway/src/routes.ts";
 import type { GatewayAnswer, GatewayRequest } from "./gateway-client.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { FUNCTIONS } from "../../shared/gateway/src/routes.ts";
+import { FUNCTIONS } from "../../tools/gateway/src/routes.ts";
 import { isRecord, type KubeObject, knativeServices } from "../knative/manifests.ts";
 import { kubectl } from "./kubectl.ts";
 import { renderOverlay } from "./modelgate-install.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { FUNCTIONS } from "../../shared/gateway/src/routes.ts";
+import { FUNCTIONS } from "../../tools/gateway/src/routes.ts";
 import { eventually } from "./eventually.ts";
 import { gatewayRequest } from "./gateway-client.ts";
 import { podsOf } from "./pods.ts";
