@@ -29,6 +29,11 @@ const required =
 const text = (message = "must be a string") => z.string({ error: required(message) });
 const nonEmpty = (message = "must be a non-empty string") => text(message).check(z.minLength(1, { error: message }));
 const dnsLabel = () => text(DNS_1123_MESSAGE).check(z.regex(DNS_1123_LABEL, { error: DNS_1123_MESSAGE }));
+/** A DNS-1123 label, or "" for "the default" (Helm values often render an unset value as an empty string). */
+const dnsLabelOrEmpty = () =>
+  text(DNS_1123_MESSAGE).check(
+    z.refine((value) => value === "" || DNS_1123_LABEL.test(value), { error: DNS_1123_MESSAGE }),
+  );
 const int = (min: number, max: number, message: string) =>
   z
     .number({ error: required(message) })
@@ -84,13 +89,13 @@ const deploySchema = z
   );
 export type DeploySettings = z.infer<typeof deploySchema>;
 
-/** One entry of `KSERVE_MODEL_REGISTRY`, as the user writes it (contract section 2). Unknown fields are errors. */
+/** One entry of `KSERVE_MODEL_REGISTRY`, as the user writes it (docs/CONFIGURATION.md, "Registry entries"). Unknown fields are errors. */
 export const entrySchema = z
   .strictObject(
     {
       name: dnsLabel(),
       service: z.optional(dnsLabel()),
-      namespace: z.optional(dnsLabel()),
+      namespace: z.optional(dnsLabelOrEmpty()),
       type: z.enum(MODEL_TYPES, { error: required(`must be one of ${MODEL_TYPES.join(", ")}`) }),
       description: z.optional(text()),
       modelName: z.optional(

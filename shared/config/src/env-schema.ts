@@ -151,7 +151,7 @@ const registryJson = optional(
 
 const legacyService = optional(z.string().check(z.regex(DNS_1123_LABEL, { error: DNS_1123_MESSAGE })));
 
-/** Every variable modelgate reads, in one schema (contract section 1). */
+/** Every variable modelgate reads, in one schema (docs/CONFIGURATION.md, "Variables"). */
 export const envSchema = z
   .object({
     KSERVE_MODEL_REGISTRY: registryJson,

@@ -67,7 +67,7 @@ export function baseUrl(
 
 /** Applies defaults to a validated entry and resolves its URL. */
 export function toModelEntry(input: RegistryEntryInput, defaultNamespace: string, urlTemplate: string): ModelEntry {
-  const namespace = input.namespace ?? defaultNamespace;
+  const namespace = input.namespace === undefined || input.namespace === "" ? defaultNamespace : input.namespace;
   const service = input.service ?? null;
   const port = input.port ?? null;
   const modelName = input.modelName ?? input.name;

@@ -105,6 +105,16 @@ describe("entry fields", () => {
     ]);
   });
 
+  it('treats "namespace": "" as the default namespace (as Helm renders an unset value)', () => {
+    const config = loadConfig({
+      KSERVE_NAMESPACE: "team-a",
+      KSERVE_MODEL_REGISTRY: JSON.stringify([{ ...base, namespace: "" }]),
+    });
+    expect(config.registry.entries[0]?.namespace).toBe("team-a");
+    expect(config.registry.entries[0]?.url).toContain(".team-a.svc.cluster.local");
+    expect(config.allowedNamespaces).toEqual(["team-a"]);
+  });
+
   it.each([0, 70000, "80", 80.5, -1])("rejects port %j", (port) => {
     expect(issues([{ ...base, port }])).toEqual(["KSERVE_MODEL_REGISTRY[0].port: must be an integer from 1 to 65535"]);
   });
