@@ -15,7 +15,7 @@ import { Registry } from "./registry.ts";
 /** Where the registry came from. */
 export type RegistrySource = "KSERVE_MODEL_REGISTRY" | "legacy" | "example" | "none";
 
-/** Everything modelgate's functions are configured by validated and defaulted (docs/CONFIGURATION.md). */
+/** Everything modelgate's functions are configured by, validated and defaulted (docs/CONFIGURATION.md). */
 export interface Config {
   readonly registry: Registry;
   readonly registrySource: RegistrySource;
