@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { HttpError } from "@modelgate/http";
 import { EVENT_SOURCE, EVENT_TYPES } from "./constants.ts";
+import { type EventEnvelope, InvalidEventError, isBatch, isStructured, readEnvelope } from "./event-envelope.ts";
 
 /** The types `POST /` accepts, as named in every 400 an event gets. */
 export const ACCEPTED_TYPES_TEXT =
@@ -29,7 +30,7 @@ function badEvent(problem: string): HttpError {
  * looksLikeCloudEvent({ "ce-specversion": "1.0" }) // true
  */
 export function looksLikeCloudEvent(headers: Record<string, string>): boolean {
-  return headers["ce-specversion"] !== undefined || (headers["content-type"] ?? "").includes("application/cloudevents");
+  return headers["ce-specversion"] !== undefined || isStructured(headers) || isBatch(headers);
 }
 
 function dataObject(data: unknown, type: string): Record<string, unknown> {
@@ -58,32 +59,32 @@ function undeployData(data: Record<string, unknown>): { namespace: string; name:
 }
 
 /**
- * Reads a CloudEvent (binary or structured mode) with the `cloudevents` SDK, loaded on first use, and
- * recognises the two request types. Anything else (no event, a batch, another type such as `boson.fn`,
- * data that is not the expected object) → 400 naming the accepted types.
+ * Reads a CloudEvent (binary or structured mode), holds it to the CloudEvents 1.0 spec, and recognises the two
+ * request types. Anything else (no event, an invalid one, a batch, another type such as `boson.fn`, data that
+ * is not the expected object) → 400 naming what is wrong and the accepted types.
  *
  * @example
- * const event = await parseDeployEvent({ headers: { "ce-type": "dev.modelgate.deploy.requested", ... }, body });
+ * const event = parseDeployEvent({ headers: { "ce-type": "dev.modelgate.deploy.requested", ... }, body });
  * if (event.kind === "deploy") await service.deploy(event.data, caller, log);
  */
-export async function parseDeployEvent(message: EventMessage): Promise<DeployEvent> {
+export function parseDeployEvent(message: EventMessage): DeployEvent {
+  if (isBatch(message.headers)) throw badEvent("batched CloudEvents are not accepted: send one event per request");
   if (!looksLikeCloudEvent(message.headers)) {
     throw badEvent("expected a CloudEvent (binary mode with ce-* headers, or application/cloudevents+json)");
   }
-  const { HTTP } = await import("cloudevents");
-  let parsed: ReturnType<typeof HTTP.toEvent>;
+  let event: EventEnvelope;
   try {
-    parsed = HTTP.toEvent({ headers: message.headers, body: message.body });
+    event = readEnvelope(message.headers, message.body);
   } catch (error) {
-    throw badEvent(`not a valid CloudEvent: ${(error as Error).message}`);
+    if (error instanceof InvalidEventError) throw badEvent(error.message);
+    throw error;
   }
-  if (Array.isArray(parsed)) throw badEvent("batched CloudEvents are not accepted: send one event per request");
-  const { type, id, source } = parsed;
+  const { type, id, source } = event;
   if (type === EVENT_TYPES.deployRequested) {
-    return { kind: "deploy", id, source, data: dataObject(parsed.data, type) };
+    return { kind: "deploy", id, source, data: dataObject(event.data, type) };
   }
   if (type === EVENT_TYPES.undeployRequested) {
-    return { kind: "undeploy", id, source, data: undeployData(dataObject(parsed.data, type)) };
+    return { kind: "undeploy", id, source, data: undeployData(dataObject(event.data, type)) };
   }
   throw badEvent(`unsupported CloudEvent type "${type}"`);
 }

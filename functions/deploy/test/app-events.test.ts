@@ -135,6 +135,42 @@ describe("CloudEvents on POST /", () => {
       { method: "POST", headers: { "content-type": "application/cloudevents-batch+json" }, body: "[]" },
       "batched CloudEvents are not accepted",
     ],
+    [
+      "a binary event of another specversion",
+      binary(DEPLOY, { model: "anomaly-detector" }, "e-2", { "ce-specversion": "0.3" }),
+      'not a valid CloudEvent 1.0: specversion must be "1.0", got "0.3"',
+    ],
+    [
+      "a binary event without a source",
+      {
+        method: "POST",
+        headers: { "ce-specversion": "1.0", "ce-type": DEPLOY, "ce-id": "x", "content-type": "application/json" },
+        body: JSON.stringify({ model: "anomaly-detector" }),
+      },
+      "not a valid CloudEvent 1.0: source is required",
+    ],
+    [
+      "a structured event without a specversion",
+      {
+        method: "POST",
+        headers: { "content-type": "application/cloudevents+json" },
+        body: JSON.stringify({ type: DEPLOY, source: "/t", id: "x", data: { model: "anomaly-detector" } }),
+      },
+      "not a valid CloudEvent 1.0: specversion is required",
+    ],
+    [
+      "a structured event with a bad time and a bad extension name",
+      {
+        method: "POST",
+        headers: { "content-type": "application/cloudevents+json" },
+        body: JSON.stringify({
+          ...JSON.parse(structured(DEPLOY, { model: "anomaly-detector" }).body),
+          time: "now",
+          Ext: 1,
+        }),
+      },
+      'time must be an RFC 3339 timestamp, got "now"; attribute name "Ext" must be lower-case letters and digits only',
+    ],
   ])("refuses %s with 400 naming the accepted types", async (_, init, message) => {
     const res = await app().request("/", init);
     expect(res.status).toBe(400);
