@@ -11,6 +11,11 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_NAMESPACE = "self-healing-platform";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export const AUTH_MODES = ["kubernetes", "none"] as const;
+/**
+ * How long a server waits for a request's headers, for the whole request, and on an idle keep-alive
+ * connection (docs/CONFIGURATION.md, "Variables"): a client that trickles its headers is cut off.
+ */
+export const SERVER_TIMEOUT_DEFAULTS = { headersMs: 10_000, requestMs: 60_000, keepAliveMs: 5_000 } as const;
 
 /**
  * Reports a problem from inside a transform. zod/mini hands transforms the parse payload itself, without the
@@ -171,6 +176,10 @@ export const envSchema = z
     KUBERNETES_SERVICE_ACCOUNT_DIR: optional(z.string()),
     MAX_BODY_BYTES: integer(1, 1024 * 1024 * 1024),
     PORT: integer(0, 65535),
+    MODELGATE_HOST: optional(z.string().check(z.trim(), z.minLength(1))),
+    SERVER_HEADERS_TIMEOUT: duration,
+    SERVER_REQUEST_TIMEOUT: duration,
+    SERVER_KEEP_ALIVE_TIMEOUT: duration,
     LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
     MODELGATE_AUTH: optional(z.enum(AUTH_MODES, { error: 'must be "kubernetes" or "none"' })),
     MODELGATE_EVENTS_AUDIENCE: optional(z.string().check(z.trim(), z.minLength(1))),
@@ -185,6 +194,15 @@ export const envSchema = z
             code: "custom",
             path: ["KSERVE_NAMESPACE"],
             message: `differs from KUBERNETES_DEFAULT_NAMESPACE ("${a}" vs "${b}"): set one, or both to the same namespace`,
+          });
+        }
+        const headers = env.SERVER_HEADERS_TIMEOUT ?? SERVER_TIMEOUT_DEFAULTS.headersMs;
+        const request = env.SERVER_REQUEST_TIMEOUT ?? SERVER_TIMEOUT_DEFAULTS.requestMs;
+        if (typeof headers === "number" && typeof request === "number" && headers > request) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["SERVER_HEADERS_TIMEOUT"],
+            message: `must not exceed SERVER_REQUEST_TIMEOUT (${headers} ms > ${request} ms): the headers are part of the request`,
           });
         }
       },

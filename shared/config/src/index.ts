@@ -13,6 +13,12 @@ export {
   type Protocol,
 } from "./entry-schema.ts";
 export { AUTH_MODES, DEFAULT_NAMESPACE, type Env, envSchema, LOG_LEVELS } from "./env-schema.ts";
-export { type Config, type LoadConfigOptions, loadConfig, type RegistrySource } from "./load-config.ts";
+export {
+  type Config,
+  type LoadConfigOptions,
+  loadConfig,
+  type RegistrySource,
+  type ServerTimeouts,
+} from "./load-config.ts";
 export { baseUrl, DEFAULT_URL_TEMPLATE, type ModelEntry } from "./model-entry.ts";
 export { Registry } from "./registry.ts";

@@ -7,6 +7,7 @@ import {
   type Env,
   envSchema,
   type LOG_LEVELS,
+  SERVER_TIMEOUT_DEFAULTS,
 } from "./env-schema.ts";
 import { formatIssues } from "./format-issues.ts";
 import { toModelEntry } from "./model-entry.ts";
@@ -38,11 +39,22 @@ export interface Config {
   };
   readonly maxBodyBytes: number;
   readonly port: number;
+  /** `MODELGATE_HOST`: the address to listen on; `undefined` = each program's own default. */
+  readonly host: string | undefined;
+  /** The servers' timeouts in milliseconds (`SERVER_*_TIMEOUT`). */
+  readonly server: ServerTimeouts;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly auth: (typeof AUTH_MODES)[number];
   readonly eventsAudience: string;
   /** Things worth a warning at start-up (e.g. an empty registry). */
   readonly warnings: readonly string[];
+}
+
+/** How long a server waits for headers, for a whole request, and on an idle keep-alive connection. */
+export interface ServerTimeouts {
+  readonly headersMs: number;
+  readonly requestMs: number;
+  readonly keepAliveMs: number;
 }
 
 /** Options for {@link loadConfig}. */
@@ -138,6 +150,12 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     },
     maxBodyBytes: e.MAX_BODY_BYTES ?? 10 * 1024 * 1024,
     port: e.PORT ?? 8080,
+    host: e.MODELGATE_HOST,
+    server: {
+      headersMs: e.SERVER_HEADERS_TIMEOUT ?? SERVER_TIMEOUT_DEFAULTS.headersMs,
+      requestMs: e.SERVER_REQUEST_TIMEOUT ?? SERVER_TIMEOUT_DEFAULTS.requestMs,
+      keepAliveMs: e.SERVER_KEEP_ALIVE_TIMEOUT ?? SERVER_TIMEOUT_DEFAULTS.keepAliveMs,
+    },
     logLevel: e.LOG_LEVEL ?? "info",
     auth,
     eventsAudience: e.MODELGATE_EVENTS_AUDIENCE ?? "modelgate-deploy",

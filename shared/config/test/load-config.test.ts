@@ -36,6 +36,8 @@ describe("defaults", () => {
       logLevel: "info",
       auth: "kubernetes",
       eventsAudience: "modelgate-deploy",
+      host: undefined,
+      server: { headersMs: 10_000, requestMs: 60_000, keepAliveMs: 5_000 },
     });
     expect(config.registry.size).toBe(0);
     expect(config.warnings.join()).toMatch(/no model registry configured/);
@@ -207,6 +209,26 @@ describe("scalar variables", () => {
     });
     expect(config.warnings.join()).toMatch(/MODELGATE_AUTH=none/);
     expect(loadConfig({ KSERVE_TIMEOUT: "2m" }).timeoutMs).toBe(120_000);
+  });
+
+  it("reads the listen address and the server timeouts", () => {
+    const config = loadConfig({
+      MODELGATE_HOST: "0.0.0.0",
+      SERVER_HEADERS_TIMEOUT: "2s",
+      SERVER_REQUEST_TIMEOUT: "30s",
+      SERVER_KEEP_ALIVE_TIMEOUT: "500ms",
+    });
+    expect(config).toMatchObject({ host: "0.0.0.0", server: { headersMs: 2000, requestMs: 30_000, keepAliveMs: 500 } });
+  });
+
+  it("refuses bad server timeouts, and a headers timeout longer than the request timeout", () => {
+    expect(issues({ SERVER_HEADERS_TIMEOUT: "0s", SERVER_KEEP_ALIVE_TIMEOUT: "long" })).toEqual([
+      'SERVER_HEADERS_TIMEOUT: must be a duration such as 500ms, 30s or 2m, got "0s"',
+      'SERVER_KEEP_ALIVE_TIMEOUT: must be a duration such as 500ms, 30s or 2m, got "long"',
+    ]);
+    expect(issues({ SERVER_HEADERS_TIMEOUT: "90s" })).toEqual([
+      "SERVER_HEADERS_TIMEOUT: must not exceed SERVER_REQUEST_TIMEOUT (90000 ms > 60000 ms): the headers are part of the request",
+    ]);
   });
 
   it("prefers KUBERNETES_KUBECONFIG over KUBECONFIG", () => {

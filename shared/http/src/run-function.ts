@@ -2,7 +2,7 @@ import { type Config, ConfigError, type Env, type LoadConfigOptions, loadConfig 
 import type { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { closeOnSignals, type Served, serve } from "./serve.ts";
+import { closeOnSignals, ListenError, type Served, serve } from "./serve.ts";
 
 /**
  * Loads the configuration or ends the process: a bad configuration prints every problem and exits 1
@@ -42,7 +42,16 @@ export async function runFunction(
   const logger = createLogger({ name, level: config.logLevel });
   logStartup(logger, config);
   const app = await createApp(config, logger);
-  const served = await serve(app, { port: config.port, logger });
+  const served = await serve(app, { port: config.port, hostname: config.host, timeouts: config.server, logger }).catch(
+    exitOnListenError,
+  );
   closeOnSignals(served, logger);
   return served;
+}
+
+/** A server that cannot listen ends the process with one line saying what to change, not a stack trace. */
+export function exitOnListenError(error: unknown): never {
+  if (!(error instanceof ListenError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
 }

@@ -5,10 +5,16 @@ import { type FunctionName, ROUTES } from "./routes.ts";
 /** The apps of every function, as each `createApp` returns them. */
 export type FunctionApps = Readonly<Record<FunctionName, Hono<AppEnv>>>;
 
-/** True when a request is a CloudEvent (binary mode header or structured mode content type). */
+/**
+ * True when a request is a CloudEvent or claims to be one: the binary mode header, or the structured or batch
+ * content type. The deploy function answers them all, a batch with a 400 (it takes one event per request).
+ */
 export function isCloudEvent(headers: Headers): boolean {
+  const type = (headers.get("content-type") ?? "").toLowerCase();
   return (
-    headers.has("ce-specversion") || (headers.get("content-type") ?? "").startsWith("application/cloudevents+json")
+    headers.has("ce-specversion") ||
+    type.startsWith("application/cloudevents+json") ||
+    type.startsWith("application/cloudevents-batch+json")
   );
 }
 

@@ -1,5 +1,5 @@
 import { ConfigError } from "@modelgate/config";
-import { closeOnSignals, createLogger } from "@modelgate/http";
+import { closeOnSignals, createLogger, ListenError } from "@modelgate/http";
 import { startGateway } from "./start-gateway.ts";
 
 try {
@@ -14,7 +14,7 @@ try {
   );
   closeOnSignals({ ...gateway.served, close: gateway.close }, logger);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof ListenError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }

@@ -1,11 +1,17 @@
 import { type Config, type Env, loadConfig } from "@modelgate/config";
 import { createAuthorizer, createApp as createDeployApp, kubeConfigLoader } from "@modelgate/deploy";
-import { createLogger, type Logger, logStartup, type Served, serve } from "@modelgate/http";
+import { createLogger, isLoopback, type Logger, logStartup, type Served, serve } from "@modelgate/http";
 import { createApp as createModelsApp } from "@modelgate/models";
 import { createApp as createPredictApp } from "@modelgate/predict";
 import { type SampleModel, startSampleModel } from "@modelgate/sample-model";
 import { exampleRegistry } from "./example-registry.ts";
 import { createGatewayApp } from "./gateway-app.ts";
+
+/**
+ * Where the local gateway listens unless `MODELGATE_HOST` says otherwise: loopback only, because with
+ * `MODELGATE_AUTH=none` and a kubeconfig its deploy routes act with the user's own credentials.
+ */
+export const LOCAL_HOST = "127.0.0.1";
 
 /** A running local gateway. */
 export interface Gateway {
@@ -25,6 +31,7 @@ export interface Gateway {
  * await fetch(`${gateway.served.url}/api/v1/models`);
  */
 export async function startGateway(options: { env: Env; logger?: Logger; hostname?: string }): Promise<Gateway> {
+  // `hostname` (tests) wins over MODELGATE_HOST, which wins over LOCAL_HOST.
   let config = loadConfig(options.env);
   const logger = options.logger ?? createLogger({ name: "gateway", level: config.logLevel });
   let sample: SampleModel | undefined;
@@ -45,11 +52,19 @@ export async function startGateway(options: { env: Env; logger?: Logger; hostnam
     }),
   };
   const app = createGatewayApp(apps, { logger, maxBodyBytes: config.maxBodyBytes });
-  const served = await serve(app, {
-    port: config.port,
-    logger,
-    ...(options.hostname ? { hostname: options.hostname } : {}),
-  });
+  const hostname = options.hostname ?? config.host ?? LOCAL_HOST;
+  const served = await serve(app, { port: config.port, hostname, timeouts: config.server, logger }).catch(
+    async (error: unknown) => {
+      await sample?.close();
+      throw error;
+    },
+  );
+  if (config.auth === "none" && !isLoopback(hostname)) {
+    logger.warn(
+      { address: hostname, port: served.port },
+      `MODELGATE_AUTH=none and listening on ${hostname}, not loopback: anyone who can reach port ${served.port} may deploy and undeploy with this gateway's Kubernetes credentials. Unset MODELGATE_HOST (127.0.0.1), or turn authentication on`,
+    );
+  }
   return {
     config,
     served,

@@ -1,4 +1,5 @@
-import { type AppEnv, createBaseApp, createLogger } from "@modelgate/http";
+import { Writable } from "node:stream";
+import { type AppEnv, createBaseApp, createLogger, ListenError } from "@modelgate/http";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayApp, dispatchRoot, type Gateway, ROUTES, startGateway } from "../src/index.ts";
@@ -42,6 +43,7 @@ describe("POST / dispatch", () => {
   it.each([
     [{ "ce-specversion": "1.0", "ce-type": "x" }, "{}", "deploy"],
     [{ "content-type": "application/cloudevents+json" }, '{"specversion":"1.0"}', "deploy"],
+    [{ "content-type": "application/cloudevents-batch+json" }, '[{"specversion":"1.0"}]', "deploy"],
     [{}, '{"model":"a","instances":[[1]]}', "predict"],
     [{}, '{"instances":[[1]]}', "predict"],
     [{}, '{"inputs":[]}', "predict"],
@@ -99,6 +101,63 @@ describe("startGateway", () => {
     } finally {
       await gw.close();
     }
+  });
+
+  describe("where it listens", () => {
+    function capture() {
+      const lines: { level: number; msg: string }[] = [];
+      const destination = new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(JSON.parse(String(chunk)) as { level: number; msg: string });
+          done();
+        },
+      });
+      return { lines, logger: createLogger({ name: "gateway-test", destination }) };
+    }
+    const REGISTRY = '[{"name":"mine","url":"http://127.0.0.1:9","type":"predictive"}]';
+
+    it("on 127.0.0.1 by default, and logs it", async () => {
+      const seen = capture();
+      const gw = await startGateway({ env: { PORT: "0", KSERVE_MODEL_REGISTRY: REGISTRY }, logger: seen.logger });
+      await gw.close();
+      expect(gw.served.hostname).toBe("127.0.0.1");
+      expect(seen.lines.map((line) => line.msg)).toContain(`listening on 127.0.0.1:${gw.served.port}`);
+    });
+
+    it("where MODELGATE_HOST says, warning loudly when auth is off and the address is not loopback", async () => {
+      const open = capture();
+      const gw = await startGateway({
+        env: { PORT: "0", KSERVE_MODEL_REGISTRY: REGISTRY, MODELGATE_HOST: "0.0.0.0", MODELGATE_AUTH: "none" },
+        logger: open.logger,
+      });
+      await gw.close();
+      expect(gw.served.hostname).toBe("0.0.0.0");
+      const warnings = open.lines.filter((line) => line.level === 40).map((line) => line.msg);
+      expect(warnings).toContainEqual(
+        expect.stringContaining(
+          "MODELGATE_AUTH=none and listening on 0.0.0.0, not loopback: anyone who can reach port",
+        ),
+      );
+
+      const quiet = capture();
+      const local = await startGateway({
+        env: { PORT: "0", KSERVE_MODEL_REGISTRY: REGISTRY, MODELGATE_AUTH: "none" },
+        logger: quiet.logger,
+      });
+      await local.close();
+      expect(quiet.lines.filter((line) => line.msg.includes("not loopback"))).toEqual([]);
+    });
+
+    it("refuses a taken port with a ListenError naming it", async () => {
+      const first = await startGateway({ env: { PORT: "0" }, logger });
+      try {
+        const second = startGateway({ env: { PORT: String(first.served.port) }, logger });
+        await expect(second).rejects.toBeInstanceOf(ListenError);
+        await expect(second).rejects.toThrow(`port ${first.served.port} is already in use on 127.0.0.1`);
+      } finally {
+        await first.close();
+      }
+    });
   });
 
   it("throws the configuration's problems before listening", async () => {
