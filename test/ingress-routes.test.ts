@@ -312,6 +312,34 @@ describe.each(OVERLAYS)("the %s overlay", (overlay) => {
   });
 });
 
+describe("retries, set on purpose per route", () => {
+  /** What Istio retries when a rule sets no `retries` (two more attempts, on 503 among others). */
+  const FIVE_XX = ["5xx", "gateway-error", "unavailable", "retriable-status-codes", "reset"];
+
+  it("Istio: every rule sets retries; predict and deploy never retry, models only when nothing reached it", () => {
+    const vs = ofKind(objects("istio"), "VirtualService")[0];
+    const rules = list(record(vs?.spec, "spec").http, "http").map((rule) => record(rule, "http rule"));
+    const retries = Object.fromEntries(rules.map((rule) => [str(rule.name, "name"), rule.retries]));
+    expect(Object.keys(retries).sort()).toEqual([...FUNCTIONS].sort());
+    expect(retries.predict).toEqual({ attempts: 0 });
+    expect(retries.deploy).toEqual({ attempts: 0 });
+    const models = record(retries.models, "models retries");
+    expect(models.attempts).toBe(2);
+    const on = str(models.retryOn, "retryOn").split(",");
+    expect(on).toEqual(["connect-failure", "refused-stream"]);
+    expect(on.filter((reason) => FIVE_XX.includes(reason) || /^\d+$/.test(reason))).toEqual([]);
+    // Only the models rule's routes are GETs: nothing that changes state is retried.
+    expect(ROUTES.filter((route) => route.fn === "models").map((route) => route.method)).toEqual(["GET", "GET", "GET"]);
+  });
+
+  it("Gateway API: no rule asks for retries", () => {
+    const route = ofKind(objects("gateway-api"), "HTTPRoute")[0];
+    const rules = list(record(route?.spec, "spec").rules, "rules").map((rule) => record(rule, "rule"));
+    expect(rules.length).toBe(FUNCTIONS.length);
+    expect(rules.filter((rule) => "retry" in rule)).toEqual([]);
+  });
+});
+
 describe("the matchers themselves", () => {
   const services = [
     { apiVersion: "serving.knative.dev/v1", kind: "Service", metadata: { name: "models", namespace: "mg" } },
