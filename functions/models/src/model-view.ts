@@ -1,6 +1,6 @@
 import type { ModelEntry } from "@modelgate/config";
 
-/** A model as the API shows it (contract section 3). */
+/** A model as the API shows it (docs/API.md, "Models"). */
 export interface ModelView {
   name: string;
   service: string | null;
