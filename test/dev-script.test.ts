@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -33,4 +33,41 @@ describe("./dev run from another folder", () => {
     expect(failed).toMatchObject({ code: 2 });
     expect((failed as { stderr: string }).stderr).toContain(`open '${join(dir, "missing.json")}'`);
   });
+});
+
+describe("./dev start", () => {
+  it("starts the local gateway on loopback with the example registry, and stops with its process group", async () => {
+    // PORT=0: a free port instead of the README's 8080, which may be taken on a shared machine.
+    const child = spawn("bash", [DEV, "start"], {
+      cwd: dir,
+      env: { ...process.env, PORT: "0", LOG_LEVEL: "warn" },
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const pgid = child.pid;
+    if (pgid === undefined) throw new Error("./dev start did not start");
+    try {
+      const url = await new Promise<string>((found, fail) => {
+        let seen = "";
+        const timer = setTimeout(() => fail(new Error(`no gateway URL within 30 s:\n${seen}`)), 30_000);
+        child.stderr.on("data", (chunk) => {
+          seen += String(chunk);
+          const match = /modelgate local gateway: (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            found(match[1]);
+          }
+        });
+        child.once("exit", (code) => fail(new Error(`./dev start exited ${code}:\n${seen}`)));
+      });
+      const list = (await (await fetch(`${url}/api/v1/models`)).json()) as { total: number };
+      expect(list.total).toBe(3);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((done) => child.once("exit", done));
+        process.kill(-pgid, "SIGTERM");
+        await exited;
+      }
+    }
+  }, 45_000);
 });
