@@ -22,24 +22,25 @@ function describeByte(byte: number): string {
 }
 
 /**
- * 400 unless the first non-blank byte is `{` (undefined: there is none, the body is empty).
+ * The 400 for a body whose first non-blank byte is not `{` (undefined: there is none, the body is empty);
+ * undefined when the body starts well (docs/API.md, Predict: only the first non-blank byte is checked).
  *
  * @example
- * checkStart(firstNonBlank(chunk));
+ * const refused = startError(firstNonBlank(chunk));
+ * if (refused !== undefined) throw refused;
  */
-export function checkStart(first: number | undefined): void {
-  if (first === undefined) throw emptyBody();
-  if (first !== OPEN_BRACE) {
-    throw new HttpError(400, `request body must be a JSON object: it starts with ${describeByte(first)}, not "{"`);
-  }
+export function startError(first: number | undefined): HttpError | undefined {
+  if (first === undefined) return new HttpError(400, "request body is empty: expected a JSON object");
+  if (first === OPEN_BRACE) return undefined;
+  return new HttpError(400, `request body must be a JSON object: it starts with ${describeByte(first)}, not "{"`);
 }
 
-/** Rethrows a failure to read the caller's body as a 400. */
-export function unreadable(error: unknown): never {
-  throw new HttpError(400, "the request body could not be read (the caller disconnected?)", { cause: error });
-}
-
-/** The 400 for a body without a single non-blank byte. */
-export function emptyBody(): HttpError {
-  return new HttpError(400, "request body is empty: expected a JSON object");
+/**
+ * The 400 for a body that could not be read.
+ *
+ * @example
+ * reject(unreadable(new Error("aborted")));
+ */
+export function unreadable(cause: unknown): HttpError {
+  return new HttpError(400, "the request body could not be read (the caller disconnected?)", { cause });
 }

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { HttpError } from "@modelgate/http";
 import type { Dispatcher } from "undici";
 import type { Caller, GoneWatcher } from "./caller.ts";
-import type { PreparedBody } from "./request-body.ts";
+import type { PreparedBody } from "./prepared-body.ts";
 import type { Operation, Target } from "./target.ts";
 import { describeCause, UpstreamError } from "./upstream-error.ts";
 

@@ -1,6 +1,6 @@
 import { type AppEnv, HttpError } from "@modelgate/http";
 import type { Context } from "hono";
-import { callerOf } from "./caller.ts";
+import { callerOf } from "./caller-of.ts";
 import { exchange, type UpstreamAnswer } from "./exchange.ts";
 import { forwardHeaders } from "./forward-headers.ts";
 import type { ProxyDeps } from "./proxy-route.ts";

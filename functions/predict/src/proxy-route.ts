@@ -2,7 +2,7 @@ import { type AppEnv, HttpError } from "@modelgate/http";
 import type { Context } from "hono";
 import type { Dispatcher } from "undici";
 import { toResponse } from "./answer.ts";
-import { callerOf } from "./caller.ts";
+import { callerOf } from "./caller-of.ts";
 import { exchange } from "./exchange.ts";
 import { forwardHeaders } from "./forward-headers.ts";
 import { prepareBody } from "./request-body.ts";
