@@ -17,7 +17,7 @@ export interface PredictDeps {
 }
 
 /**
- * The predict function (contract section 3): V1 `:predict` / `:explain` and V2 `/infer` proxied to the model
+ * The predict function (docs/API.md, Predict): V1 `:predict` / `:explain` and V2 `/infer` proxied to the model
  * server, `POST /api/v1/detect` in KubeHeal's shapes, and `POST /` for `kn func invoke`.
  *
  * @example

@@ -4,7 +4,7 @@ export type HeaderBag = Readonly<Record<string, string | readonly string[] | und
 const FORWARDED = new Set(["content-type", "accept", "authorization", "traceparent", "tracestate"]);
 
 /**
- * The headers sent upstream (contract section 3): `content-type` (default `application/json`, the body being a
+ * The headers sent upstream (docs/API.md, Predict): `content-type` (default `application/json`, the body being a
  * JSON object), `accept`, `authorization`, `traceparent`, `tracestate`, every `ce-*`, and `x-request-id`
  * (the request's id: the caller's, or the one generated for it).
  *

@@ -1,6 +1,6 @@
 import type { ModelEntry, Protocol } from "@modelgate/config";
 
-/** The three upstream operations of the contract (the route, not the entry's protocol, picks one). */
+/** The three upstream operations (docs/API.md, Predict: the route, not the entry's protocol, picks one). */
 export type Operation = "predict" | "explain" | "infer";
 
 /** Where a model's requests go: the undici origin and the path prefix of its base URL. */
