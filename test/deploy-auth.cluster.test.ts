@@ -18,7 +18,7 @@ import {
 import { type ControlPlane, installCrds, listSharedCrdFiles, startControlPlane } from "./cluster/control-plane.ts";
 
 /**
- * Authorization (contract section 4) proven through the deploy function's own routes and CloudEvents,
+ * Authorization (docs/SECURITY.md, docs/API.md "Deploy") proven through the deploy function's own routes and CloudEvents,
  * against the real kube-apiserver v1.34.3, with the real `createAuthorizer` (MODELGATE_AUTH=kubernetes).
  * The deploy function's identity is a ServiceAccount holding exactly the RBAC of knative/ (InferenceService
  * verbs in each allowed namespace, `system:auth-delegator`), never the admin. Callers: `alice`, who may
