@@ -3,6 +3,7 @@ import { tooLarge } from "@modelgate/http";
 import { BodyPump, type PumpSource } from "./body-pump.ts";
 import { firstNonBlank, startError, unreadable } from "./body-start.ts";
 import type { BodyStream, PreparedBody } from "./prepared-body.ts";
+import { disconnected, listen, type SourceReader, unlisten } from "./source-listeners.ts";
 
 /** The sizes that decide how a caller's body is read (docs/API.md, Predict, "Request" and "One retry"). */
 export interface BodySizes {
@@ -32,10 +33,6 @@ export function readCallerBody(
   return new Promise((resolve, reject) => new CallerBody(source, declared, sizes, { resolve, reject }).start());
 }
 
-const READER = Symbol("predict.callerBody");
-const DISCONNECTED = "the caller disconnected before sending the whole body";
-type Source = Readable & { [READER]?: CallerBody | undefined };
-
 interface Waiting {
   readonly resolve: (body: PreparedBody) => void;
   readonly reject: (error: unknown) => void;
@@ -43,29 +40,12 @@ interface Waiting {
 
 function noProgress(): void {}
 
-// The listeners are the same functions for every request, reading their reader from the source: no closures.
-function onData(this: Source, chunk: Buffer): void {
-  this[READER]?.received(chunk);
-}
-
-function onEnd(this: Source): void {
-  this[READER]?.completed();
-}
-
-function onError(this: Source, error: Error): void {
-  this[READER]?.failed(error);
-}
-
-function onClose(this: Source): void {
-  if (!this.readableEnded) this[READER]?.failed(new Error(DISCONNECTED));
-}
-
 /**
  * One caller's body: its start (until the first non-blank byte, or whole), then, when streamed, one
  * {@link BodyPump} per upstream attempt. The only reader of the body: it alone counts it against the limit
  * and keeps what a retry replays.
  */
-class CallerBody implements BodyStream, PumpSource {
+class CallerBody implements BodyStream, PumpSource, SourceReader {
   onProgress: () => void = noProgress;
   #overflowed = false;
   #ended = false;
@@ -78,7 +58,7 @@ class CallerBody implements BodyStream, PumpSource {
   #waiting: Waiting | undefined;
   /** Set while an attempt takes the body. */
   #pump: BodyPump | undefined;
-  readonly #source: Source;
+  readonly #source: Readable;
   readonly #declared: number | undefined;
   readonly #sizes: BodySizes;
   readonly #whole: boolean;
@@ -101,7 +81,7 @@ class CallerBody implements BodyStream, PumpSource {
 
   start(): void {
     if (this.#declared !== undefined && this.#over(this.#declared)) this.#stop(tooLarge(this.#sizes.maxBytes));
-    else this.#listen();
+    else listen(this.#source, this);
   }
 
   release(): void {
@@ -117,10 +97,10 @@ class CallerBody implements BodyStream, PumpSource {
 
   attach(pump: BodyPump): void {
     if (this.#ended) pump.push(null);
-    else if (this.#source.destroyed) pump.destroy(this.#source.errored ?? new Error(DISCONNECTED));
+    else if (this.#source.destroyed) pump.destroy(this.#source.errored ?? disconnected());
     else {
       this.#pump = pump;
-      this.#listen();
+      listen(this.#source, this);
     }
   }
 
@@ -131,11 +111,11 @@ class CallerBody implements BodyStream, PumpSource {
   detach(pump: BodyPump): void {
     if (this.#pump !== pump) return;
     this.#pump = undefined;
-    this.#unlisten();
+    unlisten(this.#source);
     this.#source.pause();
   }
 
-  // Called by the listeners (onData, onEnd, onError, onClose) while reading.
+  // Told by source-listeners.ts while listening.
 
   /** A chunk: counted against the limit, kept for the start or a replay, passed on to the attempt. */
   received(chunk: Buffer): void {
@@ -148,7 +128,7 @@ class CallerBody implements BodyStream, PumpSource {
       this.#kept?.push(chunk);
       this.#first ??= firstNonBlank(chunk);
       if (this.#first !== undefined && !this.#whole) {
-        this.#unlisten();
+        unlisten(this.#source);
         this.#source.pause();
         this.#started(this.#declared !== undefined && this.#size >= this.#declared);
       }
@@ -167,7 +147,7 @@ class CallerBody implements BodyStream, PumpSource {
   /** The end of the body: the start is the whole body, or the attempt's body ends. */
   completed(): void {
     this.#ended = true;
-    this.#unlisten();
+    unlisten(this.#source);
     if (this.#waiting !== undefined) {
       this.#started(true);
       return;
@@ -214,31 +194,12 @@ class CallerBody implements BodyStream, PumpSource {
 
   /** Stops reading: the start is refused with `error`, or the attempt taking the body fails with it. */
   #stop(error: Error): void {
-    this.#unlisten();
+    unlisten(this.#source);
     const waiting = this.#waiting;
     this.#waiting = undefined;
     const pump = this.#pump;
     this.#pump = undefined;
     if (waiting !== undefined) waiting.reject(error);
     else pump?.destroy(error);
-  }
-
-  #listen(): void {
-    const source = this.#source;
-    source[READER] = this;
-    source.on("data", onData);
-    source.once("end", onEnd);
-    source.once("error", onError);
-    source.once("close", onClose);
-    source.resume();
-  }
-
-  #unlisten(): void {
-    const source = this.#source;
-    source[READER] = undefined;
-    source.off("data", onData);
-    source.off("end", onEnd);
-    source.off("error", onError);
-    source.off("close", onClose);
   }
 }
