@@ -5,27 +5,29 @@ import type { Authorizer, Caller } from "./authorizer.ts";
 import { eventError, parseDeployEvent, replyEvent } from "./cloud-events.ts";
 import { EVENT_TYPES } from "./constants.ts";
 import { DeployService } from "./deploy-service.ts";
-import type { KubeClientFactory } from "./kube-client.ts";
-import { kubeClientFactory } from "./kube-client-factory.ts";
+import { type KubeConnection, kubeConnection } from "./kube/connection.ts";
+import { type IsvcClientFactory, isvcClientFactory } from "./kube/isvc-client.ts";
 
 /** What the deploy function needs. */
 export interface DeployDeps {
   config: Config;
   logger: Logger;
   /**
-   * Authentication and authorization (contract section 4). Undefined (`MODELGATE_AUTH=none`, tests): every
+   * Authentication and authorization (docs/SECURITY.md). Undefined (`MODELGATE_AUTH=none`, tests): every
    * route and event is open, and both steps are skipped.
    */
   authorizer?: Authorizer;
-  /** Makes the Kubernetes client; default: from `config.kubernetes`, loaded on first use. */
-  kube?: KubeClientFactory;
+  /** The one connection to the API server; default: from `config.kubernetes`, opened on first use. */
+  connection?: KubeConnection;
+  /** The InferenceService client; default: over {@link DeployDeps.connection}. */
+  kube?: IsvcClientFactory;
 }
 
 /**
  * 503 for every deploy route and event while `KSERVE_ENABLED=false`, or while no cluster is configured
  * (before authentication: with no cluster there is nobody to ask). Health routes are not behind it.
  */
-function available(config: Config, kube: KubeClientFactory): MiddlewareHandler<AppEnv> {
+function available(config: Config, kube: IsvcClientFactory): MiddlewareHandler<AppEnv> {
   return async (_c, next) => {
     if (!config.kserveEnabled) throw new HttpError(503, "KServe integration disabled (KSERVE_ENABLED=false)");
     await kube();
@@ -35,17 +37,20 @@ function available(config: Config, kube: KubeClientFactory): MiddlewareHandler<A
 
 /**
  * The deploy function: `POST /api/v1/deploy`, `DELETE /api/v1/undeploy/{namespace}/{name}`,
- * `GET /api/v1/inferenceservices[/{namespace}/{name}]`, and CloudEvents on `POST /`. Synchronous and cheap:
- * the Kubernetes client and the CloudEvents SDK are loaded on first use, so health answers at once and
- * answers 200 with no cluster configured.
+ * `GET /api/v1/inferenceservices[/{namespace}/{name}]`, and CloudEvents on `POST /` (docs/API.md). Synchronous
+ * and cheap: one Kubernetes connection, shared by the InferenceService client and the authorizer, is opened
+ * on first use, and the Kubernetes code and the CloudEvents SDK are loaded only then, so health answers at
+ * once and answers 200 with no cluster configured.
  *
  * @example
  * const app = createApp({ config: loadConfig(), logger });
  * await app.request("/api/v1/deploy", { method: "POST", body: JSON.stringify({ model: "anomaly-detector" }) });
  */
 export function createApp(deps: DeployDeps): Hono<AppEnv> {
-  const { config, authorizer } = deps;
-  const kube = deps.kube ?? kubeClientFactory(config.kubernetes);
+  const { config } = deps;
+  const connection = deps.connection ?? kubeConnection(config.kubernetes);
+  const kube = deps.kube ?? isvcClientFactory(connection);
+  const { authorizer } = deps;
   const service = new DeployService({
     config,
     kube,

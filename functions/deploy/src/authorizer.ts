@@ -1,8 +1,8 @@
 /**
- * The authorization seam of the deploy function (contract section 4). The deploy function calls an
- * {@link Authorizer} when one is given (`MODELGATE_AUTH=kubernetes`) and skips both steps when not
- * (`MODELGATE_AUTH=none`, unit tests). The implementation (TokenReview + SubjectAccessReview) lives in
- * `src/auth/`.
+ * The authorization seam of the deploy function (docs/SECURITY.md). The deploy function calls an
+ * {@link Authorizer} when there is one (`MODELGATE_AUTH=kubernetes`) and skips both steps when not
+ * (`MODELGATE_AUTH=none`). The implementation (TokenReview + SubjectAccessReview over the deploy function's
+ * one Kubernetes connection) lives in `src/auth/`.
  *
  * @example
  * const caller = await authorizer.authenticate(c.req.header("authorization"), {});

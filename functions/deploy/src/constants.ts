@@ -1,13 +1,7 @@
-/** Group, version and plural of the KServe InferenceService CRD. */
-export const ISVC_GROUP = "serving.kserve.io";
-export const ISVC_VERSION = "v1beta1";
-export const ISVC_PLURAL = "inferenceservices";
-export const ISVC_API_VERSION = `${ISVC_GROUP}/${ISVC_VERSION}`;
-/** How errors and logs name the resource: `inferenceservices.serving.kserve.io`. */
-export const ISVC_RESOURCE = `${ISVC_PLURAL}.${ISVC_GROUP}`;
-
-/** The field manager of modelgate's server-side applies. */
-export const FIELD_MANAGER = "modelgate";
+/**
+ * The labels and annotations modelgate puts on the InferenceServices it writes (docs/API.md, "Deploy"), and the
+ * CloudEvent types of the deploy function. The names of the Kubernetes resources are in `kube/resources.ts`.
+ */
 
 /**
  * Labels modelgate sets on every CR it creates; user labels may not set them.

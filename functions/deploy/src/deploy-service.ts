@@ -2,15 +2,17 @@ import { type Config, DNS_1123_LABEL } from "@modelgate/config";
 import { HttpError, type Logger } from "@modelgate/http";
 import type { Authorizer, Caller, DeployVerb } from "./authorizer.ts";
 import { buildInferenceService } from "./build-inference-service.ts";
-import { ISVC_RESOURCE, LABELS, MANAGED_BY } from "./constants.ts";
+import { LABELS, MANAGED_BY } from "./constants.ts";
 import { parseDeployRequest } from "./deploy-request.ts";
 import { assertNamespaceAllowed, resolveDeployTarget } from "./deploy-target.ts";
 import type { InferenceService } from "./inference-service.ts";
-import { type IsvcClient, KubeApiError, type KubeClientFactory } from "./kube-client.ts";
-import { type KubeOperation, mapKubeError } from "./map-kube-error.ts";
+import { KubeApiError } from "./kube/api-errors.ts";
+import type { IsvcClient, IsvcClientFactory } from "./kube/isvc-client.ts";
+import { type IsvcOperation, mapKubeError } from "./kube/map-kube-error.ts";
+import { ISVC_RESOURCE } from "./kube/resources.ts";
 import { type Isvc, readStatus } from "./read-status.ts";
 
-/** The answer of a deploy (contract section 3). */
+/** The answer of a deploy (docs/API.md, `POST /api/v1/deploy`). */
 export interface DeployAnswer {
   inferenceService: Isvc;
   status: "PENDING" | "READY";
@@ -27,7 +29,7 @@ export interface UndeployAnswer {
 /** What {@link DeployService} needs. */
 export interface DeployServiceDeps {
   config: Pick<Config, "registry" | "allowedNamespaces">;
-  kube: KubeClientFactory;
+  kube: IsvcClientFactory;
   authorizer?: Authorizer;
 }
 
@@ -53,7 +55,7 @@ function notManaged(namespace: string, name: string): HttpError {
   );
 }
 
-async function kube<T>(op: KubeOperation, call: () => Promise<T>): Promise<T> {
+async function kube<T>(op: IsvcOperation, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -69,11 +71,12 @@ function validateLocation(namespace: string, name: string): void {
 }
 
 /**
- * Every deploy operation, in the order of contract section 4: validate (400/404), allowed namespaces (403),
- * authorize (403, only with an {@link Authorizer}), then the Kubernetes API. Routes and CloudEvents share it.
+ * Every deploy operation, in the order docs/SECURITY.md ("What the deploy function checks, in this order")
+ * gives: validate (400/404), allowed namespaces (403), authorize (403, only with an {@link Authorizer}), then
+ * the Kubernetes API. Routes and CloudEvents share it.
  *
  * @example
- * const service = new DeployService({ config, kube: kubeClientFactory(config.kubernetes) });
+ * const service = new DeployService({ config, kube: isvcClientFactory(kubeConnection(config.kubernetes)) });
  * const answer = await service.deploy({ model: "anomaly-detector" }, undefined, logger);
  */
 export class DeployService {

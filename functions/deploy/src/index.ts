@@ -1,25 +1,14 @@
+// What other packages use: the deploy app (the local gateway) and the CR builder (test/platform).
 export { createApp, type DeployDeps } from "./app.ts";
-export { createAuthorizer, KubernetesAuthorizer, kubeConfigLoader } from "./auth/index.ts";
-export type { Authorizer, Caller, DeployVerb } from "./authorizer.ts";
+// Compatibility only, for importers of the old names: functions/deploy/test/app-events.test.ts and
+// test/deploy.cluster.test.ts, test/deploy-auth.cluster.test.ts. New code imports the files under src/.
+export { createAuthorizer } from "./auth/create-authorizer.ts";
+export { KubernetesAuthorizer } from "./auth/kubernetes-authorizer.ts";
 export { type BuildOptions, buildInferenceService } from "./build-inference-service.ts";
-export { ACCEPTED_TYPES_TEXT, parseDeployEvent } from "./cloud-events.ts";
-export { ANNOTATIONS, EVENT_TYPES, FIELD_MANAGER, ISVC_RESOURCE, LABELS, MANAGED_BY } from "./constants.ts";
-export { type DeployRequest, parseDeployRequest } from "./deploy-request.ts";
-export { type DeployAnswer, DeployService, MANAGED_SELECTOR, type UndeployAnswer } from "./deploy-service.ts";
-export { type DeployTarget, inferenceServiceName, resolveDeployTarget, selectVersion } from "./deploy-target.ts";
-export { inClusterCredentials, inClusterServer, SERVICE_ACCOUNT_DIR } from "./in-cluster-credentials.ts";
+export { ACCEPTED_TYPES_TEXT } from "./cloud-events.ts";
+export { inferenceServiceName } from "./deploy-target.ts";
 export type { InferenceService } from "./inference-service.ts";
-export { type IsvcClient, KubeApiError, type KubeClientFactory } from "./kube-client.ts";
-export { kubeClientFactory } from "./kube-client-factory.ts";
-export { type KubeConfigSource, loadKubeCredentials, resolveKubeConfigSource } from "./kube-config-source.ts";
-export {
-  type KubeApiResponse,
-  type KubeCredentials,
-  type KubeRequest,
-  type KubeSend,
-  KubeTransportError,
-  type KubeTransportOptions,
-  kubeTransport,
-} from "./kube-transport.ts";
-export { mapKubeError } from "./map-kube-error.ts";
-export { type Isvc, type IsvcCondition, readStatus } from "./read-status.ts";
+export { KubeApiError } from "./kube/api-errors.ts";
+export { kubeConnection as kubeConfigLoader } from "./kube/connection.ts";
+export type { IsvcClient } from "./kube/isvc-client.ts";
+export { kubeClientFactory } from "./kube-config-client.ts";

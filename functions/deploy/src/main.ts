@@ -1,7 +1,9 @@
 import { runFunction } from "@modelgate/http";
 import { createApp } from "./app.ts";
-import { createAuthorizer, kubeConfigLoader } from "./auth/index.ts";
+import { createAuthorizer } from "./auth/create-authorizer.ts";
+import { kubeConnection } from "./kube/connection.ts";
 
-await runFunction("deploy", (config, logger) =>
-  createApp({ config, logger, authorizer: createAuthorizer(config, kubeConfigLoader(config.kubernetes), logger) }),
-);
+await runFunction("deploy", (config, logger) => {
+  const connection = kubeConnection(config.kubernetes);
+  return createApp({ config, logger, connection, authorizer: createAuthorizer(config, connection, logger) });
+});

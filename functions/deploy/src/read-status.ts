@@ -9,7 +9,7 @@ export interface IsvcCondition {
   message?: string;
 }
 
-/** modelgate's view of an InferenceService (contract section 3, `Isvc`). */
+/** modelgate's view of an InferenceService (docs/API.md, `Isvc`). */
 export interface Isvc {
   name: string;
   namespace: string;

@@ -1,6 +1,7 @@
 import { HttpError } from "@modelgate/http";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createApp, kubeClientFactory } from "../src/index.ts";
+import { createApp } from "../src/app.ts";
+import { kubeConnection } from "../src/kube/connection.ts";
 import { FakeAuthorizer } from "./support/fake-authorizer.ts";
 import { FakeKube } from "./support/fake-kube.ts";
 import { captureLogger, json, testConfig } from "./support/fixtures.ts";
@@ -159,11 +160,8 @@ describe("the authorization seam", () => {
 describe("no cluster configured", () => {
   it("answers 503 saying how to configure one, before asking for a token, on every route and event", async () => {
     const authorizer = new FakeAuthorizer([]);
-    const noCluster = kubeClientFactory(
-      { inCluster: false, kubeconfig: undefined },
-      { homeDir: "", exists: () => false },
-    );
-    const app = createApp({ config: testConfig(), logger: log.logger, kube: noCluster, authorizer });
+    const noCluster = kubeConnection({ inCluster: false, kubeconfig: undefined }, { homeDir: "", exists: () => false });
+    const app = createApp({ config: testConfig(), logger: log.logger, connection: noCluster, authorizer });
     const requests: [string, RequestInit][] = [
       ["/api/v1/deploy", { method: "POST", body: '{"model":"anomaly-detector"}' }],
       ["/api/v1/undeploy/ml/x", { method: "DELETE" }],

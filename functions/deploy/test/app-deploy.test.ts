@@ -1,6 +1,9 @@
 import { HttpError } from "@modelgate/http";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createApp, type InferenceService, KubeApiError, kubeClientFactory } from "../src/index.ts";
+import { createApp } from "../src/app.ts";
+import type { InferenceService } from "../src/inference-service.ts";
+import { KubeApiError } from "../src/kube/api-errors.ts";
+import { kubeConnection } from "../src/kube/connection.ts";
 import { FakeKube } from "./support/fake-kube.ts";
 import { captureLogger, json, testConfig } from "./support/fixtures.ts";
 
@@ -436,7 +439,7 @@ describe("configuration states", () => {
     const none = createApp({
       config,
       logger: log.logger,
-      kube: kubeClientFactory(config.kubernetes, { homeDir: "/nonexistent", exists: () => false }),
+      connection: kubeConnection(config.kubernetes, { homeDir: "/nonexistent", exists: () => false }),
     });
     expect((await none.request("/health/liveness")).status).toBe(200);
     expect((await none.request("/health/readiness")).status).toBe(200);
@@ -465,7 +468,7 @@ describe("configuration states", () => {
     const none = createApp({
       config,
       logger: log.logger,
-      kube: kubeClientFactory(config.kubernetes, { homeDir: "/nonexistent", exists: () => false }),
+      connection: kubeConnection(config.kubernetes, { homeDir: "/nonexistent", exists: () => false }),
     });
     for (const a of [app({ KSERVE_ENABLED: "false" }), none]) {
       for (const [path, method] of [

@@ -1,6 +1,6 @@
 import type { ModelEntry } from "@modelgate/config";
 import { describe, expect, it } from "vitest";
-import { buildInferenceService } from "../src/index.ts";
+import { buildInferenceService } from "../src/build-inference-service.ts";
 import { testConfig } from "./support/fixtures.ts";
 
 const config = testConfig();

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLabelKey } from "../src/deploy-request.ts";
-import { parseDeployRequest } from "../src/index.ts";
+import { isLabelKey, parseDeployRequest } from "../src/deploy-request.ts";
 
 function refusal(body: unknown): { status: number; message: string } {
   try {

@@ -1,7 +1,11 @@
 import { HttpError } from "@modelgate/http";
 import { describe, expect, it } from "vitest";
-import { assertNamespaceAllowed } from "../src/deploy-target.ts";
-import { inferenceServiceName, resolveDeployTarget, selectVersion } from "../src/index.ts";
+import {
+  assertNamespaceAllowed,
+  inferenceServiceName,
+  resolveDeployTarget,
+  selectVersion,
+} from "../src/deploy-target.ts";
 import { testConfig } from "./support/fixtures.ts";
 
 const config = testConfig();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type InferenceService, readStatus } from "../src/index.ts";
+import type { InferenceService } from "../src/inference-service.ts";
+import { readStatus } from "../src/read-status.ts";
 
 type Status = NonNullable<InferenceService["status"]>;
 type Cond = NonNullable<Status["conditions"]>[number];

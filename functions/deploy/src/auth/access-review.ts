@@ -1,10 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Caller, DeployVerb } from "../authorizer.ts";
-
-/** The API group of KServe's InferenceService. */
-export const KSERVE_GROUP = "serving.kserve.io";
-/** The resource every access review asks about. */
-export const INFERENCE_SERVICES = "inferenceservices";
+import { ISVC_GROUP, ISVC_PLURAL } from "../kube/resources.ts";
 
 /**
  * The SubjectAccessReview asking whether `caller` may `verb` InferenceServices in `namespace`: user,
@@ -36,7 +32,7 @@ export function accessReview(
       groups: [...caller.groups],
       ...(caller.uid === undefined ? {} : { uid: caller.uid }),
       ...(caller.extra === undefined ? {} : { extra: caller.extra }),
-      resourceAttributes: { group: KSERVE_GROUP, resource: INFERENCE_SERVICES, verb, namespace },
+      resourceAttributes: { group: ISVC_GROUP, resource: ISVC_PLURAL, verb, namespace },
     },
   };
 }

@@ -1,22 +1,23 @@
 import type { Config } from "@modelgate/config";
 import type { Logger } from "@modelgate/http";
 import type { Authorizer } from "../authorizer.ts";
-import { kubeConfigTransport } from "../kube-transport.ts";
+import type { KubeConnection } from "../kube/connection.ts";
+import { reviewPost } from "../kube/create-review.ts";
 import { KubernetesAuthorizer, type KubernetesAuthorizerOptions } from "./kubernetes-authorizer.ts";
-import { type KubeConfigLoader, lazyTransport } from "./lazy-transport.ts";
 
 /**
- * The deploy function's authorizer for `MODELGATE_AUTH`: `undefined` (and a warning) for `none`, else a
- * {@link KubernetesAuthorizer} whose transport loads the client configuration on first use (so the
- * function starts, and answers its health routes, without a cluster; reviews then answer 503).
+ * The deploy function's authorizer for `MODELGATE_AUTH` (docs/SECURITY.md): `undefined` (and a warning) for
+ * `none`, else a {@link KubernetesAuthorizer} whose reviews go over `connection`, the one the InferenceService
+ * client uses. Nothing is loaded before the first review, so the function starts, and answers its health
+ * routes, without a cluster; reviews then answer the connection's 503.
  *
  * @example
- * const authorizer = createAuthorizer(config, kubeConfigLoader(config.kubernetes), logger);
+ * const authorizer = createAuthorizer(config, kubeConnection(config.kubernetes), logger);
  * if (authorizer) await authorizer.authorize(await authorizer.authenticate(header, {}), ["get"], ns);
  */
 export function createAuthorizer(
   config: Pick<Config, "auth">,
-  kubeConfigLoader: KubeConfigLoader,
+  connection: KubeConnection,
   logger: Logger,
   options: Omit<KubernetesAuthorizerOptions, "post" | "logger"> & { timeoutMs?: number } = {},
 ): Authorizer | undefined {
@@ -28,8 +29,6 @@ export function createAuthorizer(
     return undefined;
   }
   const { timeoutMs, ...rest } = options;
-  const post = lazyTransport(kubeConfigLoader, (kc) =>
-    kubeConfigTransport(kc, timeoutMs === undefined ? {} : { timeoutMs }),
-  );
+  const post = reviewPost(connection, timeoutMs === undefined ? {} : { timeoutMs });
   return new KubernetesAuthorizer({ ...rest, post, logger });
 }

@@ -1,18 +1,18 @@
 import { errorDetails, HttpError, type Logger } from "@modelgate/http";
 import type { Authorizer, Caller, DeployVerb } from "../authorizer.ts";
-import type { KubePost } from "../kube-transport.ts";
-import { accessKey, accessReview, INFERENCE_SERVICES, KSERVE_GROUP, readAccessReview } from "./access-review.ts";
+import { createReview, type KubePost } from "../kube/create-review.ts";
+import { ISVC_RESOURCE, SUBJECT_ACCESS_REVIEWS, TOKEN_REVIEWS } from "../kube/resources.ts";
+import { accessKey, accessReview, readAccessReview } from "./access-review.ts";
 import { bearerToken, unauthorized } from "./bearer-token.ts";
-import { createReview, SUBJECT_ACCESS_REVIEWS, TOKEN_REVIEWS } from "./review-call.ts";
 import { jwtExpiry, readTokenReview, tokenKey, tokenReview } from "./token-review.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
-/** Longest time an accepted token review is reused (contract section 4). */
+/** Longest time an accepted token review is reused (docs/SECURITY.md, "Caches and their bounds"). */
 export const MAX_TOKEN_CACHE_TTL_MS = 60_000;
-/** Longest time an access answer is reused (contract section 4). */
+/** Longest time an access answer is reused (docs/SECURITY.md, "Caches and their bounds"). */
 export const MAX_ACCESS_CACHE_TTL_MS = 10_000;
 
-/** Bounds of one cache; TTLs above the contract's maximum are lowered to it. */
+/** Bounds of one cache; TTLs above the documented maximum are lowered to it. */
 export interface CacheBounds {
   ttlMs?: number;
   maxEntries?: number;
@@ -20,7 +20,7 @@ export interface CacheBounds {
 
 /** Options of {@link KubernetesAuthorizer}. */
 export interface KubernetesAuthorizerOptions {
-  /** How reviews reach the API server (see `kubeConfigTransport`, `lazyTransport`). */
+  /** How reviews reach the API server: `reviewPost` over the deploy function's connection. */
   post: KubePost;
   logger?: Logger;
   /** Milliseconds since the epoch; default `Date.now`. */
@@ -30,8 +30,6 @@ export interface KubernetesAuthorizerOptions {
   /** Access answers (allowed and denied): default 10 s, 10000 entries. */
   accessCache?: CacheBounds;
 }
-
-const resourceName = `${INFERENCE_SERVICES}.${KSERVE_GROUP}`;
 
 function freezeCaller(caller: Caller): Caller {
   Object.freeze(caller.groups);
@@ -51,7 +49,7 @@ function freezeCaller(caller: Caller): Caller {
  * A rejected token is never cached. Tokens are never logged, kept, or put in errors.
  *
  * @example
- * const authorizer = new KubernetesAuthorizer({ post: kubeConfigTransport(kc), logger });
+ * const authorizer = new KubernetesAuthorizer({ post: reviewPost(connection), logger });
  * const caller = await authorizer.authenticate(c.req.header("authorization"), {});
  * await authorizer.authorize(caller, ["create", "patch"], "team-a");
  */
@@ -121,7 +119,7 @@ export class KubernetesAuthorizer implements Authorizer {
       if (answer.status === "rejected") throw answer.reason;
       if (!answer.value) {
         const where = namespace === "" ? "in any namespace" : `in namespace ${namespace}`;
-        throw new HttpError(403, `${caller.username} may not ${verbs[index]} ${resourceName} ${where}`);
+        throw new HttpError(403, `${caller.username} may not ${verbs[index]} ${ISVC_RESOURCE} ${where}`);
       }
     }
   }
@@ -165,7 +163,7 @@ export class KubernetesAuthorizer implements Authorizer {
     if (answer.cacheable) this.#access.set(key, answer.allowed);
     if (!answer.allowed) {
       this.#logger?.info(
-        { user: caller.username, verb, resource: resourceName, namespace, reason: answer.reason },
+        { user: caller.username, verb, resource: ISVC_RESOURCE, namespace, reason: answer.reason },
         "access denied by SubjectAccessReview",
       );
     }

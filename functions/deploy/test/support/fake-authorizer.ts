@@ -1,5 +1,5 @@
 import { HttpError } from "@modelgate/http";
-import type { Authorizer, Caller, DeployVerb } from "../../src/index.ts";
+import type { Authorizer, Caller, DeployVerb } from "../../src/authorizer.ts";
 
 /**
  * An Authorizer for tests: `Bearer good` is user alice; anything else 401. `allow` lists the `verb@namespace`

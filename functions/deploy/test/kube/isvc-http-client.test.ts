@@ -3,10 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HttpError } from "@modelgate/http";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type InferenceService, KubeApiError, mapKubeError } from "../src/index.ts";
-import { createKubeConfigClient } from "../src/kube-config-client.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { InferenceService } from "../../src/inference-service.ts";
+import { KubeApiError } from "../../src/kube/api-errors.ts";
+import { IsvcHttpClient } from "../../src/kube/isvc-http-client.ts";
+import { mapKubeError } from "../../src/kube/map-kube-error.ts";
+import { openConnection } from "../../src/kube/open-connection.ts";
 
 /** A loopback stand-in for the API server: each test sets `handler`; every request is recorded. */
 let server: Server;
@@ -36,7 +38,6 @@ afterAll(async () => {
 });
 afterEach(() => {
   seen.length = 0;
-  vi.unstubAllEnvs();
 });
 
 async function kubeconfig(server: string): Promise<string> {
@@ -53,7 +54,13 @@ async function kubeconfig(server: string): Promise<string> {
   return path;
 }
 async function client(options: { timeoutMs?: number; server?: string } = {}) {
-  return createKubeConfigClient({ kind: "file", path: await kubeconfig(options.server ?? base) }, options);
+  const path = await kubeconfig(options.server ?? base);
+  return new IsvcHttpClient(
+    await openConnection(
+      { kind: "file", path },
+      options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+    ),
+  );
 }
 function reply(status: number, body: unknown, type = "application/json") {
   handler = (_req, res) => {
@@ -69,7 +76,7 @@ const CR: InferenceService = {
 };
 const PATH = "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices";
 
-describe("createKubeConfigClient", () => {
+describe("IsvcHttpClient", () => {
   it("gets a CR with the kubeconfig's token", async () => {
     reply(200, CR);
     expect(await (await client()).get("ml", "scorer")).toEqual(CR);
@@ -241,29 +248,5 @@ describe("createKubeConfigClient", () => {
       .list("ml", "a=b")
       .catch((e: unknown) => e);
     expect(mapKubeError(error, { verb: "list", namespace: "ml" }).message).toContain("ECONNREFUSED");
-  });
-
-  it("refuses a kubeconfig that does not exist or cannot be parsed with 503 naming it", async () => {
-    const missing = await createKubeConfigClient({ kind: "file", path: join(dir, "missing") }).catch((e: unknown) => e);
-    expect(missing).toBeInstanceOf(HttpError);
-    expect((missing as HttpError).status).toBe(503);
-    expect((missing as HttpError).message).toContain(`cannot load kubeconfig ${join(dir, "missing")}`);
-    const garbled = join(dir, "garbled");
-    await writeFile(garbled, "clusters: [unclosed");
-    const parsed = await createKubeConfigClient({ kind: "file", path: garbled }).catch((e: unknown) => e);
-    expect((parsed as HttpError).status).toBe(503);
-    const empty = join(dir, "empty");
-    await writeFile(empty, JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [], users: [], contexts: [] }));
-    const noCluster = await createKubeConfigClient({ kind: "file", path: empty }).catch((e: unknown) => e);
-    expect((noCluster as HttpError).message).toContain("its current context names no cluster server");
-  });
-
-  it("refuses in-cluster configuration without KUBERNETES_SERVICE_HOST with 503", async () => {
-    vi.stubEnv("KUBERNETES_SERVICE_HOST", undefined);
-    vi.stubEnv("KUBERNETES_SERVICE_PORT", undefined);
-    const error = await createKubeConfigClient({ kind: "in-cluster" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HttpError);
-    expect((error as HttpError).status).toBe(503);
-    expect((error as HttpError).message).toContain("KUBERNETES_SERVICE_HOST");
   });
 });

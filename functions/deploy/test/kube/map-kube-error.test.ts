@@ -1,8 +1,7 @@
 import { HttpError } from "@modelgate/http";
 import { describe, expect, it } from "vitest";
-import { KubeApiError, mapKubeError } from "../src/index.ts";
-import { KubeTransportError } from "../src/kube-transport.ts";
-import { isUnreachable } from "../src/map-kube-error.ts";
+import { KubeApiError, KubeTransportError } from "../../src/kube/api-errors.ts";
+import { isUnreachable, mapKubeError } from "../../src/kube/map-kube-error.ts";
 
 const op = { verb: "apply", namespace: "ml", name: "scorer" } as const;
 
@@ -134,5 +133,42 @@ describe("isUnreachable", () => {
     expect(isUnreachable(new Error("boom"))).toBe(false);
     expect(isUnreachable(errno("ERR_INVALID_ARG_TYPE"))).toBe(false);
     expect(isUnreachable(undefined)).toBe(false);
+  });
+});
+
+describe("mapKubeError for a review (the same table)", () => {
+  const review = { review: "tokenreviews.authentication.k8s.io" };
+
+  it("maps 401/403 to 502, 429/5xx to 503, and the answers of an object (404, 409, 422) to 502", () => {
+    const answer = (status: number) => mapKubeError(new KubeApiError(status, { message: "m" }), review);
+    expect([answer(403).status, answer(403).message]).toEqual([
+      502,
+      "the Kubernetes API refused modelgate's own identity (HTTP 403) to create tokenreviews.authentication.k8s.io: m",
+    ]);
+    expect([answer(500).status, answer(500).message]).toEqual([
+      503,
+      "Kubernetes API unavailable (HTTP 500) for create tokenreviews.authentication.k8s.io: m",
+    ]);
+    for (const status of [400, 404, 409, 422]) {
+      expect([answer(status).status, answer(status).message]).toEqual([
+        502,
+        `unexpected answer from the Kubernetes API (HTTP ${status}) to create tokenreviews.authentication.k8s.io: m`,
+      ]);
+    }
+    expect(mapKubeError(new KubeApiError(401), review).message).toBe(
+      "the Kubernetes API refused modelgate's own identity (HTTP 401) to create tokenreviews.authentication.k8s.io",
+    );
+  });
+
+  it("maps no answer to 503 naming the review, and passes the connection's HttpError through", () => {
+    const error = new KubeTransportError("connect ECONNREFUSED 10.0.0.1:443", {
+      cause: undefined,
+      code: "ECONNREFUSED",
+    });
+    expect(mapKubeError(error, review).message).toBe(
+      "Kubernetes API unreachable (create tokenreviews.authentication.k8s.io): connect ECONNREFUSED 10.0.0.1:443",
+    );
+    const none = new HttpError(503, "no Kubernetes cluster configured: set KUBERNETES_KUBECONFIG");
+    expect(mapKubeError(none, review)).toBe(none);
   });
 });

@@ -6,9 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makePki, type Pki } from "../../../test/cluster/pki.ts";
-import { type KubeCredentials, KubeTransportError, kubeConfigTransport, kubeTransport } from "../src/kube-transport.ts";
-import { mapKubeError } from "../src/map-kube-error.ts";
+import { makePki, type Pki } from "../../../../test/cluster/pki.ts";
+import { KubeTransportError } from "../../src/kube/api-errors.ts";
+import { type KubePost, reviewPost } from "../../src/kube/create-review.ts";
+import { mapKubeError } from "../../src/kube/map-kube-error.ts";
+import { type KubeCredentials, kubeTransport } from "../../src/kube/transport.ts";
 
 interface Seen {
   method: string | undefined;
@@ -70,10 +72,16 @@ function kubeConfig(options: { server?: string; trustCa?: boolean; token?: strin
   return kc;
 }
 
-describe("kubeConfigTransport", () => {
+/** The reviews' POST over one transport to `kc`, as the authorizer gets it from the deploy function's connection. */
+function reviewsOver(kc: KubeCredentials, options: { timeoutMs?: number } = {}): KubePost {
+  const send = kubeTransport(kc);
+  return reviewPost(async () => send, options);
+}
+
+describe("reviewPost over kubeTransport", () => {
   it("POSTs JSON with the kubeconfig's credentials over TLS pinned to its CA, reusing the connection", async () => {
     seen.length = 0;
-    const post = kubeConfigTransport(kubeConfig());
+    const post = reviewsOver(kubeConfig());
     const first = await post("/apis/authentication.k8s.io/v1/tokenreviews", { spec: { token: "t" } });
     const second = await post("/apis/authentication.k8s.io/v1/tokenreviews", { spec: { token: "u" } });
     expect(first).toEqual({ status: 201, body: { status: { authenticated: true } } });
@@ -94,7 +102,7 @@ describe("kubeConfigTransport", () => {
       res.end("etcd is down");
     };
     try {
-      expect(await kubeConfigTransport(kubeConfig())("/x", {})).toEqual({ status: 503, body: "etcd is down" });
+      expect(await reviewsOver(kubeConfig())("/x", {})).toEqual({ status: 503, body: "etcd is down" });
     } finally {
       respond = (_req, res) => {
         res.writeHead(201, { "content-type": "application/json" });
@@ -115,7 +123,7 @@ describe("kubeConfigTransport", () => {
     };
     try {
       seen.length = 0;
-      expect((await kubeConfigTransport(kubeConfig())("/x", {})).status).toBe(201);
+      expect((await reviewsOver(kubeConfig())("/x", {})).status).toBe(201);
       expect(seen).toHaveLength(2);
     } finally {
       respond = previous;
@@ -127,7 +135,7 @@ describe("kubeConfigTransport", () => {
     respond = (req) => req.socket.destroy();
     try {
       seen.length = 0;
-      await expect(kubeConfigTransport(kubeConfig())("/x", {})).rejects.toThrow(/socket hang up|ECONNRESET/);
+      await expect(reviewsOver(kubeConfig())("/x", {})).rejects.toThrow(/socket hang up|ECONNRESET/);
       expect(seen).toHaveLength(2);
     } finally {
       respond = previous;
@@ -135,7 +143,7 @@ describe("kubeConfigTransport", () => {
   });
 
   it("refuses a server its CA did not sign", async () => {
-    await expect(kubeConfigTransport(kubeConfig({ trustCa: false }))("/x", {})).rejects.toThrow(/certificate/i);
+    await expect(reviewsOver(kubeConfig({ trustCa: false }))("/x", {})).rejects.toThrow(/certificate/i);
   });
 
   it("rejects when nothing listens", async () => {
@@ -143,7 +151,7 @@ describe("kubeConfigTransport", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    await expect(kubeConfigTransport(kubeConfig({ server: `https://127.0.0.1:${port}` }))("/x", {})).rejects.toThrow(
+    await expect(reviewsOver(kubeConfig({ server: `https://127.0.0.1:${port}` }))("/x", {})).rejects.toThrow(
       /ECONNREFUSED/,
     );
   });
@@ -152,7 +160,7 @@ describe("kubeConfigTransport", () => {
     const previous = respond;
     respond = () => undefined;
     try {
-      const error = await kubeConfigTransport(kubeConfig(), { timeoutMs: 200 })("/x", {}).catch((e: unknown) => e);
+      const error = await reviewsOver(kubeConfig(), { timeoutMs: 200 })("/x", {}).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KubeTransportError);
       expect((error as KubeTransportError).message).toBe(`no answer from ${base} within 200 ms`);
       expect((error as KubeTransportError).code).toBe("ETIMEDOUT");
@@ -162,7 +170,7 @@ describe("kubeConfigTransport", () => {
   });
 
   it("rejects when the configuration has no current cluster", async () => {
-    await expect(kubeConfigTransport(new KubeConfig())("/x", {})).rejects.toThrow(/no current cluster/);
+    await expect(reviewsOver(new KubeConfig())("/x", {})).rejects.toThrow(/no current cluster/);
   });
 });
 
@@ -192,6 +200,37 @@ describe("kubeTransport", () => {
       expect(seen[0]?.headers.authorization).toBe("Bearer own-identity-token");
       expect(seen[0]?.headers.accept).toBe("application/json");
       expect(new Set(seen.map((s) => s.socket)).size).toBe(1);
+    } finally {
+      respond = previous;
+    }
+  });
+
+  it("carries reviews and InferenceService requests over the same kept-alive connection", async () => {
+    const previous = respond;
+    respond = (req, res) => json(res, req.method === "POST" ? 201 : 200, {});
+    try {
+      seen.length = 0;
+      const send = kubeTransport(kubeConfig());
+      const post = reviewPost(async () => send);
+      await send({ method: "GET", path: "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices" });
+      await post("/apis/authentication.k8s.io/v1/tokenreviews", { spec: { token: "t" } });
+      await send({ method: "GET", path: "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices" });
+      expect(seen.map((s) => s.method)).toEqual(["GET", "POST", "GET"]);
+      expect(new Set(seen.map((s) => s.socket)).size).toBe(1);
+    } finally {
+      respond = previous;
+    }
+  });
+
+  it("gives a request its own time limit when it names one", async () => {
+    const previous = respond;
+    respond = () => undefined;
+    try {
+      const send = kubeTransport(kubeConfig(), { timeoutMs: 60_000 });
+      const started = Date.now();
+      const error = await send({ method: "GET", path: "/x", timeoutMs: 150 }).catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((error as KubeTransportError).message).toBe(`no answer from ${base} within 150 ms`);
     } finally {
       respond = previous;
     }
