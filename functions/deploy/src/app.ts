@@ -1,6 +1,7 @@
 import type { Config } from "@modelgate/config";
 import { type AppEnv, createBaseApp, HttpError, type Logger, readJsonObject, readText } from "@modelgate/http";
 import type { Context, Hono, MiddlewareHandler } from "hono";
+import { createAuthorizer } from "./auth/create-authorizer.ts";
 import type { Authorizer, Caller } from "./authorizer.ts";
 import { eventError, parseDeployEvent, replyEvent } from "./cloud-events.ts";
 import { EVENT_TYPES } from "./constants.ts";
@@ -8,13 +9,14 @@ import { DeployService } from "./deploy-service.ts";
 import { type KubeConnection, kubeConnection } from "./kube/connection.ts";
 import { type IsvcClientFactory, isvcClientFactory } from "./kube/isvc-client.ts";
 
-/** What the deploy function needs. */
+/** What the deploy function needs: `config` and `logger`; the rest is made from `config` unless given (tests). */
 export interface DeployDeps {
   config: Config;
   logger: Logger;
   /**
-   * Authentication and authorization (docs/SECURITY.md). Undefined (`MODELGATE_AUTH=none`, tests): every
-   * route and event is open, and both steps are skipped.
+   * Authentication and authorization (docs/SECURITY.md). Default: as `MODELGATE_AUTH` says
+   * (docs/CONFIGURATION.md): `kubernetes`, TokenReview + SubjectAccessReview over {@link DeployDeps.connection};
+   * `none`, no authorizer (and a warning): every route and event is open, and both steps are skipped.
    */
   authorizer?: Authorizer;
   /** The one connection to the API server; default: from `config.kubernetes`, opened on first use. */
@@ -50,7 +52,7 @@ export function createApp(deps: DeployDeps): Hono<AppEnv> {
   const { config } = deps;
   const connection = deps.connection ?? kubeConnection(config.kubernetes);
   const kube = deps.kube ?? isvcClientFactory(connection);
-  const { authorizer } = deps;
+  const authorizer = deps.authorizer ?? createAuthorizer(config, connection, deps.logger);
   const service = new DeployService({
     config,
     kube,

@@ -1,7 +1,9 @@
 import { HttpError } from "@modelgate/http";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
+import type { KubeConnection } from "../src/kube/connection.ts";
 import { kubeConnection } from "../src/kube/connection.ts";
+import type { KubeRequest } from "../src/kube/transport.ts";
 import { FakeAuthorizer } from "./support/fake-authorizer.ts";
 import { FakeKube } from "./support/fake-kube.ts";
 import { captureLogger, json, testConfig } from "./support/fixtures.ts";
@@ -185,5 +187,58 @@ describe("no cluster configured", () => {
     }
     expect(authorizer.calls).toEqual([]);
     expect((await app.request("/health/readiness")).status).toBe(200);
+  });
+});
+
+describe("what createApp builds from the configuration", () => {
+  /** A connection to a stand-in API server that accepts every token and allows everything; counts its uses. */
+  function fakeConnection() {
+    const requests: KubeRequest[] = [];
+    let opened = 0;
+    const send = async (request: KubeRequest) => {
+      requests.push(request);
+      if (request.path.endsWith("/tokenreviews")) {
+        return { status: 201, body: { status: { authenticated: true, user: { username: "alice", groups: [] } } } };
+      }
+      if (request.path.endsWith("/subjectaccessreviews")) return { status: 201, body: { status: { allowed: true } } };
+      return { status: 200, body: { kind: "InferenceServiceList", items: [] } };
+    };
+    const connection: KubeConnection = async () => {
+      opened++;
+      return send;
+    };
+    return { connection, requests, opened: () => opened };
+  }
+
+  it("MODELGATE_AUTH=kubernetes: an authorizer whose reviews go over the InferenceService client's connection", async () => {
+    const api = fakeConnection();
+    const app = createApp({
+      config: testConfig({ MODELGATE_AUTH: "kubernetes" }),
+      logger: log.logger,
+      connection: api.connection,
+    });
+    expect(api.opened()).toBe(0);
+    expect((await app.request("/api/v1/inferenceservices?namespace=ml")).status).toBe(401);
+    const res = await app.request("/api/v1/inferenceservices?namespace=ml", { headers: bearer("token") });
+    expect(res.status).toBe(200);
+    expect(api.requests.map((r) => [r.method, r.path.split("?")[0], r.timeoutMs])).toEqual([
+      ["POST", "/apis/authentication.k8s.io/v1/tokenreviews", 5_000],
+      ["POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", 5_000],
+      ["GET", "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices", undefined],
+    ]);
+  });
+
+  it("MODELGATE_AUTH=none: no authorizer, a warning, and no review", async () => {
+    const api = fakeConnection();
+    const app = createApp({
+      config: testConfig({ MODELGATE_AUTH: "none" }),
+      logger: log.logger,
+      connection: api.connection,
+    });
+    expect((await app.request("/api/v1/inferenceservices?namespace=ml")).status).toBe(200);
+    expect(api.requests.map((r) => r.path.split("?")[0])).toEqual([
+      "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices",
+    ]);
+    expect(log.lines.filter((line) => String(line.msg).startsWith("MODELGATE_AUTH=none"))).toHaveLength(1);
   });
 });

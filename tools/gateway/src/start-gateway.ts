@@ -1,5 +1,5 @@
 import { type Config, type Env, loadConfig } from "@modelgate/config";
-import { createAuthorizer, createApp as createDeployApp, kubeConfigLoader } from "@modelgate/deploy";
+import { createApp as createDeployApp } from "@modelgate/deploy";
 import { createLogger, isLoopback, type Logger, logStartup, type Served, serve } from "@modelgate/http";
 import { createApp as createModelsApp } from "@modelgate/models";
 import { createApp as createPredictApp } from "@modelgate/predict";
@@ -45,11 +45,7 @@ export async function startGateway(options: { env: Env; logger?: Logger; hostnam
   const apps = {
     models: createModelsApp({ config, logger: logger.child({ fn: "models" }) }),
     predict: createPredictApp({ config, logger: logger.child({ fn: "predict" }) }),
-    deploy: createDeployApp({
-      config,
-      logger: logger.child({ fn: "deploy" }),
-      authorizer: createAuthorizer(config, kubeConfigLoader(config.kubernetes), logger),
-    }),
+    deploy: createDeployApp({ config, logger: logger.child({ fn: "deploy" }) }),
   };
   const app = createGatewayApp(apps, { logger, maxBodyBytes: config.maxBodyBytes });
   const hostname = options.hostname ?? config.host ?? LOCAL_HOST;

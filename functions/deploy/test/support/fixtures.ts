@@ -56,9 +56,12 @@ export const REGISTRY = [
   },
 ];
 
-/** A config over {@link REGISTRY}; `env` adds or overrides variables. */
+/**
+ * A config over {@link REGISTRY}, with `MODELGATE_AUTH=none` (tests that authenticate inject an authorizer, or
+ * set `MODELGATE_AUTH=kubernetes`); `env` adds or overrides variables.
+ */
 export function testConfig(env: Env = {}): Config {
-  return loadConfig({ KSERVE_MODEL_REGISTRY: JSON.stringify(REGISTRY), ...env });
+  return loadConfig({ KSERVE_MODEL_REGISTRY: JSON.stringify(REGISTRY), MODELGATE_AUTH: "none", ...env });
 }
 
 /** A logger capturing its JSON lines. */
