@@ -3,7 +3,7 @@ import { type AppEnv, createBaseApp, HttpError, type Logger, readJsonObject, rea
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createAuthorizer } from "./auth/create-authorizer.ts";
 import type { Authorizer, Caller } from "./authorizer.ts";
-import { eventError, parseDeployEvent, replyEvent } from "./cloud-events.ts";
+import { eventError, parseDeployEvent, refuseBatch, replyEvent } from "./cloud-events.ts";
 import { EVENT_TYPES } from "./constants.ts";
 import { DeployService } from "./deploy-service.ts";
 import { type KubeConnection, kubeConnection } from "./kube/connection.ts";
@@ -90,14 +90,19 @@ export function createApp(deps: DeployDeps): Hono<AppEnv> {
     return c.json(await service.get(c.req.param("namespace"), c.req.param("name"), caller));
   });
 
-  app.post("/", ready, async (c) => {
+  const oneEvent: MiddlewareHandler<AppEnv> = async (c, next) => {
+    refuseBatch({ "content-type": c.req.header("content-type") ?? "" });
+    await next();
+  };
+
+  app.post("/", oneEvent, ready, async (c) => {
     try {
       const caller = await authenticate(c, config.eventsAudience);
       const headers: Record<string, string> = {};
       c.req.raw.headers.forEach((value, key) => {
         headers[key] = value;
       });
-      const event = await parseDeployEvent({ headers, body: await readText(c.req.raw, config.maxBodyBytes) });
+      const event = parseDeployEvent({ headers, body: await readText(c.req.raw, config.maxBodyBytes) });
       const log = c.get("logger").child({ event: { id: event.id, source: event.source } });
       let reply: { headers: Record<string, string>; body: string };
       if (event.kind === "deploy") {

@@ -59,6 +59,15 @@ function undeployData(data: Record<string, unknown>): { namespace: string; name:
 }
 
 /**
+ * 400 for a CloudEvents batch (`application/cloudevents-batch+json`): modelgate takes one event per request.
+ * The deploy function checks it first, before its cluster is even looked for, so a sender never reads a batch
+ * as delivered nor retries it.
+ */
+export function refuseBatch(headers: Readonly<Record<string, string>>): void {
+  if (isBatch(headers)) throw badEvent("batched CloudEvents are not accepted: send one event per request");
+}
+
+/**
  * Reads a CloudEvent (binary or structured mode), holds it to the CloudEvents 1.0 spec, and recognises the two
  * request types. Anything else (no event, an invalid one, a batch, another type such as `boson.fn`, data that
  * is not the expected object) → 400 naming what is wrong and the accepted types.
@@ -68,7 +77,7 @@ function undeployData(data: Record<string, unknown>): { namespace: string; name:
  * if (event.kind === "deploy") await service.deploy(event.data, caller, log);
  */
 export function parseDeployEvent(message: EventMessage): DeployEvent {
-  if (isBatch(message.headers)) throw badEvent("batched CloudEvents are not accepted: send one event per request");
+  refuseBatch(message.headers);
   if (!looksLikeCloudEvent(message.headers)) {
     throw badEvent("expected a CloudEvent (binary mode with ce-* headers, or application/cloudevents+json)");
   }

@@ -213,6 +213,14 @@ describe("CloudEvents on POST /", () => {
     expect([res.status, (await json(res)).error]).toEqual([422, "invalid quantity"]);
   });
 
+  it("refuses a batch with 400 before anything else, even while deploy is unavailable (503)", async () => {
+    const batch = { method: "POST", headers: { "content-type": "application/cloudevents-batch+json" }, body: "[]" };
+    const res = await app({ KSERVE_ENABLED: "false" }).request("/", batch);
+    expect(res.status).toBe(400);
+    expect((await json(res)).error).toContain("batched CloudEvents are not accepted: send one event per request");
+    expect(kube.calls).toEqual([]);
+  });
+
   it("answers 503 when the API is unreachable, KServe is disabled, or no cluster is configured", async () => {
     kube.fail("get", Object.assign(new Error("refused"), { code: "ECONNREFUSED" }));
     expect((await app().request("/", binary(DEPLOY, { model: "anomaly-detector" }))).status).toBe(503);
