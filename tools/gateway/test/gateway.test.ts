@@ -88,6 +88,21 @@ describe("startGateway", () => {
     });
   });
 
+  it("answers a CloudEvents batch on POST / with a 400 from deploy, never the models list", async () => {
+    const gw = await startGateway({ env: { PORT: "0", LOG_LEVEL: "silent" }, logger, hostname: "127.0.0.1" });
+    try {
+      const res = await fetch(`${gw.served.url}/`, {
+        method: "POST",
+        headers: { "content-type": "application/cloudevents-batch+json" },
+        body: JSON.stringify([{ specversion: "1.0", id: "1", source: "/t", type: "dev.modelgate.deploy.requested" }]),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toContain("batched CloudEvents are not accepted");
+    } finally {
+      await gw.close();
+    }
+  });
+
   it("serves the user's registry instead, with no sample model", async () => {
     const gw = await startGateway({
       env: { PORT: "0", KSERVE_MODEL_REGISTRY: '[{"name":"mine","service":"mine","type":"predictive"}]' },
