@@ -1,7 +1,6 @@
 import { HttpError } from "@modelgate/http";
 import type { ClusterSource } from "./cluster-source.ts";
 import { inClusterCredentials } from "./in-cluster-credentials.ts";
-import { kubeconfigCredentials } from "./kubeconfig-credentials.ts";
 import {
   clusterServer,
   type KubeCredentials,
@@ -17,6 +16,7 @@ async function credentialsOf(source: ConfiguredSource): Promise<KubeCredentials>
   if (source.kind === "in-cluster") {
     return inClusterCredentials({ server: source.server, dir: source.serviceAccountDir });
   }
+  const { kubeconfigCredentials } = await import("./kubeconfig-credentials.ts");
   return kubeconfigCredentials(source.path);
 }
 
