@@ -39,7 +39,7 @@ export function bundleEnv(appDir: string, env: Readonly<Record<string, string>>)
 
 /**
  * Starts `node dist/main.mjs` (the image's CMD) with cwd `appDir` and `PORT=0`, and resolves once the
- * function logs `listening on http://…` (its URL is read from that line). Rejects with the output when it
+ * function logs `listening on …` (its URL is read from that JSON line's `url`). Rejects with the output when it
  * exits first or does not listen within `timeoutMs`.
  */
 export function startBundle(
@@ -73,7 +73,7 @@ export function startBundle(
     }, options.timeoutMs ?? 10_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const found = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      const found = /"url":"(http:\/\/[\d.]+:\d+)","msg":"listening on /.exec(output);
       if (found?.[1]) {
         clearTimeout(timer);
         resolve(running(found[1]));
