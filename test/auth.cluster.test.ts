@@ -4,7 +4,8 @@ import { HttpError } from "@modelgate/http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KubernetesAuthorizer } from "../functions/deploy/src/auth/kubernetes-authorizer.ts";
 import type { DeployVerb } from "../functions/deploy/src/authorizer.ts";
-import { type KubePost, kubeConfigTransport } from "../functions/deploy/src/kube-transport.ts";
+import { type KubePost, reviewPost } from "../functions/deploy/src/kube/create-review.ts";
+import { type KubeCredentials, kubeTransport } from "../functions/deploy/src/kube/transport.ts";
 import {
   type AdminTarget,
   adminRequest,
@@ -15,6 +16,12 @@ import {
   requestToken,
 } from "./cluster/admin.ts";
 import { type ControlPlane, startControlPlane } from "./cluster/control-plane.ts";
+
+/** The reviews' POST over a transport of its own to the current cluster of `kc` (as the deploy function's connection makes it). */
+function kubeConfigTransport(kc: KubeCredentials, options: { timeoutMs?: number } = {}): KubePost {
+  const send = kubeTransport(kc);
+  return reviewPost(async () => send, options);
+}
 
 /**
  * The authorization core against the real kube-apiserver v1.34.3 (TokenReview + SubjectAccessReview),

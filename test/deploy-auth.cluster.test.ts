@@ -5,7 +5,10 @@ import { join } from "node:path";
 import { loadConfig } from "@modelgate/config";
 import { createLogger } from "@modelgate/http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createApp, createAuthorizer, KubernetesAuthorizer, kubeConfigLoader } from "../functions/deploy/src/index.ts";
+import { createApp } from "../functions/deploy/src/app.ts";
+import { createAuthorizer } from "../functions/deploy/src/auth/create-authorizer.ts";
+import { KubernetesAuthorizer } from "../functions/deploy/src/auth/kubernetes-authorizer.ts";
+import { kubeConnection } from "../functions/deploy/src/kube/connection.ts";
 import {
   type AdminTarget,
   adminRequest,
@@ -116,12 +119,16 @@ async function writeKubeconfig(dir: string, target: AdminTarget, token: string):
   return path;
 }
 
-/** The deploy function as main.ts builds it: `createAuthorizer(config, kubeConfigLoader(...), logger)`. */
+/**
+ * The deploy function as `createApp({ config, logger })` builds it (one connection for the reviews and the
+ * InferenceService client), with the authorizer made the same way kept in hand to look at its caches.
+ */
 function makeApp(env: Record<string, string>) {
   const config = loadConfig({ LOG_LEVEL: "silent", KUBERNETES_IN_CLUSTER: "false", ...env });
   const logger = createLogger({ name: "deploy", level: "silent" });
-  const authorizer = createAuthorizer(config, kubeConfigLoader(config.kubernetes), logger);
-  return { app: createApp({ config, logger, ...(authorizer ? { authorizer } : {}) }), authorizer };
+  const connection = kubeConnection(config.kubernetes);
+  const authorizer = createAuthorizer(config, connection, logger);
+  return { app: createApp({ config, logger, connection, ...(authorizer ? { authorizer } : {}) }), authorizer };
 }
 
 type App = ReturnType<typeof makeApp>["app"];

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { loadConfig } from "@modelgate/config";
 import { createLogger } from "@modelgate/http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createApp, type IsvcClient } from "../functions/deploy/src/index.ts";
-import { createKubeConfigClient } from "../functions/deploy/src/kube-config-client.ts";
+import { createApp } from "../functions/deploy/src/app.ts";
+import { type IsvcClient, isvcClientFactory } from "../functions/deploy/src/kube/isvc-client.ts";
+import { openConnection } from "../functions/deploy/src/kube/open-connection.ts";
 import { adminRequest, createServiceAccount, ensureNamespace, requestToken } from "./cluster/admin.ts";
 
 /**
@@ -383,7 +384,7 @@ describe("deploy against a real API server", () => {
   });
 
   it("answers 409 and leaves as it was a foreign CR created between modelgate's read and its write", async () => {
-    const real = await createKubeConfigClient({ kind: "file", path: cluster.kubeconfigPath });
+    const real = await isvcClientFactory(() => openConnection({ kind: "file", path: cluster.kubeconfigPath }))();
     let theirs: Json | undefined;
     const racing: IsvcClient = {
       get: async (ns, name) => {

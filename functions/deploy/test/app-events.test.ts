@@ -1,11 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  ACCEPTED_TYPES_TEXT,
-  createApp,
-  type InferenceService,
-  KubeApiError,
-  kubeClientFactory,
-} from "../src/index.ts";
+import { createApp } from "../src/app.ts";
+import { ACCEPTED_TYPES_TEXT } from "../src/cloud-events.ts";
+import type { InferenceService } from "../src/inference-service.ts";
+import { KubeApiError } from "../src/kube/api-errors.ts";
+import { kubeConnection } from "../src/kube/connection.ts";
+import { isvcClientFactory } from "../src/kube/isvc-client.ts";
 import { FakeAuthorizer } from "./support/fake-authorizer.ts";
 import { FakeKube } from "./support/fake-kube.ts";
 import { captureLogger, json, testConfig } from "./support/fixtures.ts";
@@ -231,7 +230,7 @@ describe("CloudEvents on POST /", () => {
     const none = createApp({
       config,
       logger: log.logger,
-      kube: kubeClientFactory(config.kubernetes, { homeDir: "/nonexistent", exists: () => false }),
+      kube: isvcClientFactory(kubeConnection(config.kubernetes, { homeDir: "/nonexistent", exists: () => false })),
     });
     const res = await none.request("/", binary(UNDEPLOY, { namespace: "ml", name: "x" }));
     expect(res.status).toBe(503);
