@@ -25,6 +25,9 @@ const ROLE = "--predict-bench-role=";
 const MODEL_PATH = "/v1/models/bench:predict";
 const PREDICT_PATH = "/api/v1/models/bench/predict";
 const SMALL_BODY = '{"instances":[[1.5,-2.25,3,4]]}';
+const DETECT_PATH = "/api/v1/detect";
+/** The same instances in the KubeHeal engine's shape: `/api/v1/detect` turns it into the V1 predict above. */
+const DETECT_BODY = '{"model":"bench","instances":[[1.5,-2.25,3,4]]}';
 const ANSWER = '{"predictions":[2.6875],"server_id":"bench"}';
 
 const THROUGHPUT = { connections: 32, warmupSeconds: 1, seconds: 6 };
@@ -35,7 +38,13 @@ const THROUGHPUT = { connections: 32, warmupSeconds: 1, seconds: 6 };
  */
 const FIXED_RATE = { rate: 1_000, connections: [1, 10], warmupSeconds: 1, seconds: 8 };
 const BIG_BODY = { bytes: 10 * 1024 * 1024, warmups: 2, runs: 9 };
-const TARGETS = { throughputVsBare: 0.9, p99OverDirectMs: 2, bigBodyVsDirect: 1.2 };
+const TARGETS = {
+  throughputVsBare: 0.9,
+  p99OverDirectMs: 2,
+  bigBodyVsDirect: 1.2,
+  detectVsPredict: 0.9,
+  detectP99OverPredictMs: 2,
+};
 
 // ---------------------------------------------------------------------------------------------- servers
 
@@ -292,14 +301,20 @@ interface Measured {
 }
 
 /** Drives `url` with autocannon and measures from each answer's own latency (sub-millisecond). */
-function drive(url: string, seconds: number, connections: number, overallRate?: number): Promise<Measured> {
+function drive(
+  url: string,
+  seconds: number,
+  connections: number,
+  overallRate?: number,
+  body = SMALL_BODY,
+): Promise<Measured> {
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
     const options: AutocannonOptions = {
       url,
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: SMALL_BODY,
+      body,
       connections,
       duration: seconds,
       ...(overallRate === undefined ? {} : { overallRate }),
@@ -334,9 +349,9 @@ async function withCpu(pids: readonly number[], run: () => Promise<Measured>): P
   return { ...measured, cpuUsPerRequest: (used * 1000) / answered };
 }
 
-async function throughput(url: string, pids: readonly number[]): Promise<Measured> {
-  await drive(url, THROUGHPUT.warmupSeconds, THROUGHPUT.connections);
-  return withCpu(pids, () => drive(url, THROUGHPUT.seconds, THROUGHPUT.connections));
+async function throughput(url: string, pids: readonly number[], body = SMALL_BODY): Promise<Measured> {
+  await drive(url, THROUGHPUT.warmupSeconds, THROUGHPUT.connections, undefined, body);
+  return withCpu(pids, () => drive(url, THROUGHPUT.seconds, THROUGHPUT.connections, undefined, body));
 }
 
 async function fixedRate(url: string, pids: readonly number[], connections: number): Promise<Measured> {
@@ -440,6 +455,10 @@ export async function runPredictBench(): Promise<void> {
       console.log(line(row.label, measured));
     }
     if (!proxied) console.log("(d) nginx: skipped, nginx is not installed (apt-get install -y nginx)");
+    // /api/v1/detect (the KubeHeal engine's shape) beside predict's own route, on the same process and upstream.
+    const detectUrl = `http://127.0.0.1:${predict.port}${DETECT_PATH}`;
+    const detected = await throughput(detectUrl, predict.pids(), DETECT_BODY);
+    console.log(line("(e) predict: /api/v1/detect", detected));
 
     let fixedDirect: Measured | undefined;
     let fixedPredict: Measured | undefined;
@@ -479,6 +498,15 @@ export async function runPredictBench(): Promise<void> {
     );
     console.log(
       `  10 MB body (c)/(a) = ${bigRatio.toFixed(2)} (target <= ${TARGETS.bigBodyVsDirect}): ${verdict(bigRatio <= TARGETS.bigBodyVsDirect)}`,
+    );
+    const predictMeasured = results.get(viaPredict);
+    const detectRatio = detected.rps / predictRps;
+    const detectP99Delta = detected.p99 - (predictMeasured?.p99 ?? Number.NaN);
+    console.log(
+      `  detect throughput (e)/(c) = ${detectRatio.toFixed(2)} (target >= ${TARGETS.detectVsPredict}): ${verdict(detectRatio >= TARGETS.detectVsPredict)}`,
+    );
+    console.log(
+      `  detect p99 at ${THROUGHPUT.connections} connections, (e) - (c) = ${detectP99Delta.toFixed(3)} ms (target <= ${TARGETS.detectP99OverPredictMs} ms): ${verdict(detectP99Delta <= TARGETS.detectP99OverPredictMs)}`,
     );
     const nginxRow = rows[3];
     const nginxRps = nginxRow === undefined ? undefined : results.get(nginxRow)?.rps;

@@ -29,9 +29,20 @@ export function readCallerBody(
   source: Readable,
   declared: number | undefined,
   sizes: BodySizes,
+  mode: ReadMode = PROXIED,
 ): Promise<PreparedBody> {
-  return new Promise((resolve, reject) => new CallerBody(source, declared, sizes, { resolve, reject }).start());
+  return new Promise((resolve, reject) => new CallerBody(source, declared, sizes, mode, { resolve, reject }).start());
 }
+
+/** How a body is read: as the proxy routes read it (the default), or whole and unchecked for JSON routes. */
+export interface ReadMode {
+  /** Read to the end whatever it declares (a JSON route parses it whole): always `kind: "bytes"`. */
+  readonly whole: boolean;
+  /** Refuse a body whose first non-blank byte is not `{` (400); an empty body is refused either way. */
+  readonly objectStart: boolean;
+}
+
+const PROXIED: ReadMode = { whole: false, objectStart: true };
 
 interface Waiting {
   readonly resolve: (body: PreparedBody) => void;
@@ -62,13 +73,15 @@ class CallerBody implements BodyStream, PumpSource, SourceReader {
   readonly #declared: number | undefined;
   readonly #sizes: BodySizes;
   readonly #whole: boolean;
+  readonly #objectStart: boolean;
 
-  constructor(source: Readable, declared: number | undefined, sizes: BodySizes, waiting: Waiting) {
+  constructor(source: Readable, declared: number | undefined, sizes: BodySizes, mode: ReadMode, waiting: Waiting) {
     this.#source = source;
     this.#declared = declared;
     this.#sizes = sizes;
+    this.#objectStart = mode.objectStart;
     this.#waiting = waiting;
-    this.#whole = declared !== undefined && declared <= sizes.wholeBytes;
+    this.#whole = mode.whole || (declared !== undefined && declared <= sizes.wholeBytes);
   }
 
   get overflowed(): boolean {
@@ -172,7 +185,7 @@ class CallerBody implements BodyStream, PumpSource, SourceReader {
     const waiting = this.#waiting;
     if (waiting === undefined) return;
     this.#waiting = undefined;
-    const refused = startError(this.#first);
+    const refused = this.#objectStart || this.#first === undefined ? startError(this.#first) : undefined;
     if (refused !== undefined) waiting.reject(refused);
     else if (!complete) waiting.resolve({ kind: "stream", stream: this, contentLength: this.#declared });
     else {

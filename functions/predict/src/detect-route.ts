@@ -1,5 +1,9 @@
-import { type AppEnv, HttpError, readJsonObject } from "@modelgate/http";
+import { type AppEnv, HttpError } from "@modelgate/http";
 import type { Context } from "hono";
+import { toResponse } from "./answer.ts";
+import type { Caller } from "./caller.ts";
+import { callerOf } from "./caller-of.ts";
+import { readJsonBody } from "./json-body.ts";
 import { callWithJson, findTarget } from "./json-call.ts";
 import type { ProxyDeps } from "./proxy-route.ts";
 import { UpstreamError } from "./upstream-error.ts";
@@ -16,16 +20,18 @@ const SNIPPET_CHARS = 2_000;
  */
 export function detectRoute(deps: ProxyDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
+    const caller = callerOf(c);
     try {
-      return c.json(await detect(c, deps));
+      const answer = Buffer.from(JSON.stringify(await detect(c, caller, deps)));
+      return toResponse({ status: 200, contentType: "application/json", body: answer }, caller, c.get("requestId"));
     } catch (error) {
       throw asKubeHealError(error);
     }
   };
 }
 
-async function detect(c: Context<AppEnv>, deps: ProxyDeps): Promise<Record<string, unknown>> {
-  const { model, instances } = await readJsonObject(c, deps.maxBodyBytes);
+async function detect(c: Context<AppEnv>, caller: Caller, deps: ProxyDeps): Promise<Record<string, unknown>> {
+  const { model, instances } = await readJsonBody(caller, deps.maxBodyBytes);
   if (typeof model !== "string" || model === "") {
     throw new HttpError(
       400,
@@ -36,8 +42,11 @@ async function detect(c: Context<AppEnv>, deps: ProxyDeps): Promise<Record<strin
     throw new HttpError(400, instances === undefined ? 'missing "instances"' : '"instances" must be a non-empty array');
   }
   const target = findTarget(deps.targets, model);
-  const answer = await callWithJson(c, deps, target, "predict", { instances }, Number.POSITIVE_INFINITY);
-  const text = await new Response(answer.body).text();
+  const answer = await callWithJson(c, deps, target, "predict", { instances }, { caller, bufferBytes: Infinity });
+  const text =
+    answer.body instanceof Uint8Array
+      ? Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength).toString("utf8")
+      : await new Response(answer.body).text();
   if (answer.status < 200 || answer.status > 299) {
     throw new HttpError(500, `Prediction failed: model ${model} returned status ${answer.status}: ${snippet(text)}`);
   }

@@ -1,5 +1,6 @@
 import { type AppEnv, HttpError } from "@modelgate/http";
 import type { Context } from "hono";
+import type { Caller } from "./caller.ts";
 import { callerOf } from "./caller-of.ts";
 import { exchange, type UpstreamAnswer } from "./exchange.ts";
 import { forwardHeaders } from "./forward-headers.ts";
@@ -31,9 +32,10 @@ export function callWithJson(
   target: Target,
   operation: Operation,
   payload: Record<string, unknown>,
-  bufferBytes?: number,
+  options: { caller?: Caller; bufferBytes?: number } = {},
 ): Promise<UpstreamAnswer> {
-  const caller = callerOf(c);
+  const caller = options.caller ?? callerOf(c);
+  const { bufferBytes } = options;
   const headers = forwardHeaders(caller.headers, c.get("requestId"));
   headers["content-type"] = "application/json";
   const body = { kind: "bytes", bytes: Buffer.from(JSON.stringify(payload)) } as const;

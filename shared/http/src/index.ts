@@ -4,7 +4,7 @@ export { healthRoutes } from "./health.ts";
 export { HttpError } from "./http-error.ts";
 export { createLogger, errorDetails, type Logger } from "./logger.ts";
 export { onError } from "./on-error.ts";
-export { readJsonObject, readText, tooLarge } from "./read-json.ts";
+export { parseJsonObject, readJsonObject, readText, tooLarge } from "./read-json.ts";
 export { requestId } from "./request-id.ts";
 export { exitOnListenError, loadConfigOrExit, logStartup, runFunction } from "./run-function.ts";
 export { closeOnSignals, isLoopback, ListenError, type Served, type ServeOptions, serve } from "./serve.ts";

@@ -10,7 +10,17 @@ import { HttpError } from "./http-error.ts";
  * const body = await readJsonObject(c, config.maxBodyBytes);
  */
 export async function readJsonObject(c: Context, maxBytes: number): Promise<Record<string, unknown>> {
-  const text = await readText(c.req.raw, maxBytes);
+  return parseJsonObject(await readText(c.req.raw, maxBytes));
+}
+
+/**
+ * A request body's text as a JSON object: 400 when it is empty, not JSON, or not an object (the messages every
+ * JSON route answers, whoever read the body).
+ *
+ * @example
+ * parseJsonObject('{"model": "a"}') // { model: "a" }
+ */
+export function parseJsonObject(text: string): Record<string, unknown> {
   if (text.trim() === "") throw new HttpError(400, "request body is empty: expected a JSON object");
   let value: unknown;
   try {
