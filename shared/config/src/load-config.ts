@@ -131,7 +131,6 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const allowedNamespaces =
     e.KSERVE_ALLOWED_NAMESPACES ?? [...new Set([defaultNamespace, ...registry.namespaces()])].sort();
   const auth = e.MODELGATE_AUTH ?? "kubernetes";
-  if (auth === "none") warnings.push("MODELGATE_AUTH=none: deploy routes and events accept anyone who can reach them");
 
   return {
     registry,
