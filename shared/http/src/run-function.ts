@@ -50,7 +50,7 @@ export async function runFunction(
 }
 
 /** A server that cannot listen ends the process with one line saying what to change, not a stack trace. */
-export function exitOnListenError(error: unknown): never {
+function exitOnListenError(error: unknown): never {
   if (!(error instanceof ListenError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(1);

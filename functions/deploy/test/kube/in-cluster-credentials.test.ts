@@ -1,33 +1,26 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import type { RequestOptions } from "node:https";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeTransportError } from "../../src/kube/api-errors.ts";
 import { inClusterCredentials } from "../../src/kube/in-cluster-credentials.ts";
 import { kubeTransport } from "../../src/kube/transport.ts";
+import { type LoopbackApi, startLoopbackApi } from "../support/loopback-api.ts";
 
 let dir: string;
-let server: Server;
+let api: LoopbackApi;
 let base: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "modelgate-sa-"));
   await writeFile(join(dir, "token"), "first-token\n");
   await writeFile(join(dir, "ca.crt"), "not really a CA");
-  server = createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end("{}");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await startLoopbackApi();
+  base = api.base;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await api.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,34 +1,27 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpError } from "@modelgate/http";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { IsvcHttpClient } from "../../src/kube/isvc-http-client.ts";
 import { openConnection } from "../../src/kube/open-connection.ts";
+import { type LoopbackApi, startLoopbackApi } from "../support/loopback-api.ts";
 
 let dir: string;
-let server: Server;
+let api: LoopbackApi;
 let base: string;
-const seen: IncomingMessage["headers"][] = [];
+let seen: LoopbackApi["seen"];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "modelgate-open-"));
   await writeFile(join(dir, "token"), "first-token\n");
   await writeFile(join(dir, "ca.crt"), "not really a CA");
-  server = createServer((req, res) => {
-    seen.push(req.headers);
-    req.resume();
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end('{"kind":"InferenceServiceList","items":[{"metadata":{"namespace":"ml","name":"a"}}]}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await startLoopbackApi('{"kind":"InferenceServiceList","items":[{"metadata":{"namespace":"ml","name":"a"}}]}');
+  base = api.base;
+  seen = api.seen;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await api.close();
   await rm(dir, { recursive: true, force: true });
 });
 afterEach(() => {
