@@ -147,7 +147,9 @@ describe("a model's life over HTTP", () => {
     // termination message (the model server names the missing file) when the pod it reads has already exited
     // once, or the Deployment's "timed out progressing" when it has not (seen under CI load). Both are the
     // controller's words, and modelgate must pass either through unchanged.
-    expect(isvc.lastError).toMatch(/model\.joblib|iris\/missing|\/mnt\/models|iris-broken-predictor.*timed out progressing/);
+    expect(isvc.lastError).toMatch(
+      /model\.joblib|iris\/missing|\/mnt\/models|iris-broken-predictor.*timed out progressing/,
+    );
   });
 
   it("undeploys: 204, the CRs and their pods go away, health becomes unavailable; again: 204", async () => {
