@@ -1,4 +1,4 @@
-import type { Logger } from "pino";
+import type { Logger } from "./logger.ts";
 
 /** Variables every modelgate app sets on the hono context. */
 export interface AppEnv {

@@ -2,7 +2,7 @@ export type { AppEnv } from "./app-env.ts";
 export { createBaseApp } from "./create-base-app.ts";
 export { healthRoutes } from "./health.ts";
 export { HttpError } from "./http-error.ts";
-export { createLogger, errorDetails, type Logger } from "./logger.ts";
+export { createLogger, errorDetails, type LogDestination, type LogFn, type Logger } from "./logger.ts";
 export { onError } from "./on-error.ts";
 export { parseJsonObject, readJsonObject, readText, tooLarge } from "./read-json.ts";
 export { requestId } from "./request-id.ts";
