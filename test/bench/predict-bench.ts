@@ -5,7 +5,8 @@
  * (a) direct, (b) a bare node:http keep-alive proxy (the baseline), (c) the predict function served on a real
  * port, (d) nginx as reverse proxy when installed. Servers run in child processes (nginx: one worker),
  * the load generator (autocannon) in this one. Prints req/s and p50/p99, p99 at a fixed 1,000 req/s for (a)
- * and (c), the time of a 10 MB body for (a) and (c), and the ratios against the targets.
+ * and (c), the time of a 10 MB body for each, the resident memory of (c) over a series of 10 MB bodies, and the
+ * ratios against the targets.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -37,11 +38,13 @@ const THROUGHPUT = { connections: 32, warmupSeconds: 1, seconds: 6 };
  * of the generator's own (the figure the target uses); 10 connections shows the bursts.
  */
 const FIXED_RATE = { rate: 1_000, connections: [1, 10], warmupSeconds: 1, seconds: 8 };
-const BIG_BODY = { bytes: 10 * 1024 * 1024, warmups: 2, runs: 9 };
+const BIG_BODY = { bytes: 10 * 1024 * 1024, warmups: 2, runs: 9, memoryRuns: 40 };
 const TARGETS = {
   throughputVsBare: 0.9,
   p99OverDirectMs: 2,
   bigBodyVsDirect: 1.5,
+  /** Resident growth over the series of 10 MB bodies (40): bounded, far below one copy per request (400 MB). */
+  bigBodySeriesGrowthMb: 64,
   detectVsPredict: 0.9,
   detectP99OverPredictMs: 2,
 };
@@ -382,6 +385,42 @@ async function bigBody(urls: readonly string[]): Promise<number[]> {
   );
 }
 
+/** Resident memory of `pids` (kB): now (VmRSS) and the most so far (VmHWM), from /proc; NaN elsewhere. */
+function residentKb(pids: readonly number[]): { now: number; peak: number } {
+  let now = 0;
+  let peak = 0;
+  try {
+    for (const pid of pids) {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      now += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+      peak += Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+    }
+  } catch {
+    return { now: Number.NaN, peak: Number.NaN };
+  }
+  return { now, peak };
+}
+
+/**
+ * Memory of the proxy's processes over a series of {@link BIG_BODY.memoryRuns} 10 MB bodies, after the timed
+ * ones: resident memory before and after every tenth request, and its peak. Resident memory rises and falls
+ * with the garbage collector; what it must not do is grow with the count: a copy kept per request would add
+ * 10 MB each (400 MB over the series).
+ */
+async function bigBodyMemory(url: string, pids: readonly number[]) {
+  const body = Buffer.alloc(BIG_BODY.bytes, " ");
+  body[0] = 0x7b;
+  body[body.length - 1] = 0x7d;
+  const samplesMb = [residentKb(pids).now / 1024];
+  for (let run = 1; run <= BIG_BODY.memoryRuns; run++) {
+    const res = await request(url, { method: "POST", body, headers: { "content-type": "application/json" } });
+    await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode} to the 10 MB body`);
+    if (run % 10 === 0) samplesMb.push(residentKb(pids).now / 1024);
+  }
+  return { samplesMb, peakMb: residentKb(pids).peak / 1024, growthMb: (samplesMb.at(-1) ?? 0) - (samplesMb[0] ?? 0) };
+}
+
 // ------------------------------------------------------------------------------------------------- main
 
 const ms = (value: number): string => value.toFixed(3).padStart(8);
@@ -483,6 +522,12 @@ export async function runPredictBench(): Promise<void> {
         rows.map((row, i) => `${row.label} ${(bigTimes[i] ?? Number.NaN).toFixed(1)} ms`).join(", "),
     );
 
+    const memory = await bigBodyMemory(viaPredict.url, viaPredict.pids());
+    console.log(
+      `10 MB bodies through (c), ${BIG_BODY.memoryRuns} more: resident MB every 10 requests ` +
+        `${memory.samplesMb.map((mb) => mb.toFixed(0)).join(" → ")}, peak ${memory.peakMb.toFixed(0)} MB`,
+    );
+
     const bareRow = rows[1];
     const bareRps = bareRow === undefined ? Number.NaN : (results.get(bareRow)?.rps ?? Number.NaN);
     const predictRps = results.get(viaPredict)?.rps ?? Number.NaN;
@@ -502,6 +547,9 @@ export async function runPredictBench(): Promise<void> {
     const predictMeasured = results.get(viaPredict);
     const detectRatio = detected.rps / predictRps;
     const detectP99Delta = detected.p99 - (predictMeasured?.p99 ?? Number.NaN);
+    console.log(
+      `  resident growth of (c) over ${BIG_BODY.memoryRuns} bodies of 10 MB = ${memory.growthMb.toFixed(0)} MB (target <= ${TARGETS.bigBodySeriesGrowthMb} MB; a copy kept per request: ${(BIG_BODY.memoryRuns * BIG_BODY.bytes) / 2 ** 20} MB): ${verdict(memory.growthMb <= TARGETS.bigBodySeriesGrowthMb)}`,
+    );
     console.log(
       `  detect throughput (e)/(c) = ${detectRatio.toFixed(2)} (target >= ${TARGETS.detectVsPredict}): ${verdict(detectRatio >= TARGETS.detectVsPredict)}`,
     );

@@ -76,7 +76,7 @@ describe("createLogger", () => {
     logger.error({ err: "not an error" }, "odd");
     const [single, aggregate, odd] = parsed();
     expect(single?.err).toMatchObject({ type: "UpstreamError", message: "upstream down: ECONNREFUSED", status: 502 });
-    const stack = (single?.err as { stack: string }).stack;
+    const stack = (single?.err as { stack?: string } | undefined)?.stack;
     expect(stack).toMatch(/^Error: upstream down\n\s+at /);
     expect(stack).toContain("\ncaused by: Error: ECONNREFUSED\n");
     expect(single?.err).not.toHaveProperty("cause");
