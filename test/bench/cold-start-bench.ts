@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { BUNDLE_ENTRY, type BundledFunction, buildAll, formatBytes } from "../../scripts/build.ts";
 import { makePki } from "../cluster/pki.ts";
+import { runConditions } from "./run-conditions.ts";
 
 const HELLO = `import { createServer } from "node:http";
 createServer((req, res) => {
@@ -272,6 +273,7 @@ export async function runColdStartBench(runs = 9): Promise<void> {
       else if (subject === fn) await warmCompileCache(plan[subject].cwd, caches[subject]);
     }
 
+    const conditions = runConditions();
     const samples = new Map<string, Sample[]>();
     process.stderr.write(`cold start: ${runs} rounds of ${SUBJECTS.length * MODES.length} starts `);
     for (let round = 0; round < runs; round++) {
@@ -294,7 +296,7 @@ export async function runColdStartBench(runs = 9): Promise<void> {
     process.stderr.write("\n");
 
     const sizes = new Map(bundles.map((bundle) => [bundle.fn, bundle]));
-    const lines = [`Cold start, Node ${process.version}, median of ${runs} (spawn → first 200), interleaved rounds`];
+    const lines = [`Cold start (${conditions}), median of ${runs} (spawn → first 200), interleaved rounds`];
     for (const mode of MODES) {
       lines.push("");
       lines.push(mode === "image" ? "as the image runs it (compile cache warmed at build):" : "no compile cache:");

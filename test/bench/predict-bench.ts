@@ -14,13 +14,14 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { createServer, Agent as HttpAgent, request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
 import { type AddressInfo, createServer as createTcpServer } from "node:net";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "@modelgate/config";
 import { createLogger, serve } from "@modelgate/http";
 import { createApp } from "@modelgate/predict";
 import { request } from "undici";
+import { runConditions } from "./run-conditions.ts";
 
 const ROLE = "--predict-bench-role=";
 const MODEL_PATH = "/v1/models/bench:predict";
@@ -434,6 +435,7 @@ const verdict = (ok: boolean): string => (ok ? "MET" : "NOT MET");
  */
 export async function runPredictBench(): Promise<void> {
   const children: Child[] = [];
+  const conditions = runConditions();
   try {
     const upstream = await startChild("upstream");
     children.push(upstream);
@@ -476,7 +478,7 @@ export async function runPredictBench(): Promise<void> {
     }
 
     console.log(
-      `\nPredict proxy (Node ${process.version}, ${availableParallelism()} CPUs; autocannon in the bench process, ` +
+      `\nPredict proxy (${conditions}; autocannon in the bench process, ` +
         `servers in child processes; POST ${SMALL_BODY.length}-byte JSON)`,
     );
     const header = `${"".padEnd(28)}${"req/s".padStart(9)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"CPU µs/req".padStart(12)}  failed`;
