@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Four projects, one per kind of peer:
- * - unit: in-process tests and loopback servers of our own (fast, no external peers);
+ * One project per kind of peer:
+ * - unit: in-process tests and loopback servers of our own (fast, no external peers), and predict-node-http, the
+ *   predict suites with the other upstream dispatcher;
  * - kserve: `*.kserve.test.ts`, against the real KServe model server (Python venv);
  * - cluster: `*.cluster.test.ts`, against a real etcd + kube-apiserver built from source;
  * - platform: `*.platform.test.ts`, against the real platform (a node that runs pods, Knative Serving and
@@ -25,6 +26,17 @@ export default defineConfig({
             "test/**/*.test.ts",
           ],
           exclude: [...ignored, ...peerSuites],
+          testTimeout: 15_000,
+        },
+      },
+      {
+        // predict's suites again, their upstream calls over node:http (the first calls of every process go there:
+        // functions/predict/src/warming-dispatcher.ts); in "unit" they go through undici.
+        test: {
+          name: "predict-node-http",
+          include: ["functions/predict/test/**/*.test.ts"],
+          exclude: [...ignored, ...peerSuites],
+          env: { PREDICT_TEST_DISPATCHER: "node-http" },
           testTimeout: 15_000,
         },
       },

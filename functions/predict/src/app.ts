@@ -1,19 +1,22 @@
 import type { Config } from "@modelgate/config";
 import { type AppEnv, createBaseApp, type Logger } from "@modelgate/http";
 import type { Hono } from "hono";
-import type { Dispatcher } from "undici";
-import { createDispatcher } from "./default-dispatcher.ts";
 import { detectRoute } from "./detect-route.ts";
 import { invokeRoute } from "./invoke-route.ts";
 import { type ProxyDeps, proxyRoute } from "./proxy-route.ts";
 import { type Target, toTarget } from "./target.ts";
+import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
+import { createDispatcher } from "./warming-dispatcher.ts";
 
 /** What the predict function is built from. */
 export interface PredictDeps {
   readonly config: Config;
   readonly logger: Logger;
-  /** Sends the upstream requests; default: a keep-alive pool per model server origin ({@link createDispatcher}). */
-  readonly dispatcher?: Dispatcher;
+  /**
+   * Sends the upstream requests; default {@link createDispatcher}: kept-alive connections per model server
+   * origin, over `node:http` for the first calls and undici's pools after them.
+   */
+  readonly dispatcher?: UpstreamDispatcher;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Dispatcher } from "undici";
 import type { Caller, GoneWatcher } from "./caller.ts";
 import type { PreparedBody } from "./prepared-body.ts";
 import type { Operation, Target } from "./target.ts";
+import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
 import { describeCause, UpstreamError } from "./upstream-error.ts";
 
 /** Answers up to this size are received whole before they are passed on (so a failure mid-body is a 502). */
@@ -39,7 +40,7 @@ export interface UpstreamAnswer {
  * const answer = await exchange(agent, { target, operation: "predict", headers, body });
  * return new Response(answer.body, { status: answer.status });
  */
-export function exchange(dispatcher: Dispatcher, call: UpstreamCall): Promise<UpstreamAnswer> {
+export function exchange(dispatcher: UpstreamDispatcher, call: UpstreamCall): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
     new Exchange(dispatcher, call, resolve, reject).start();
   });
@@ -49,7 +50,7 @@ type State = "open" | "timed out" | "caller gone" | "done";
 
 /** The state of one call: an undici dispatch handler (no stream or promise per request on the small path). */
 class Exchange implements Dispatcher.DispatchHandler, GoneWatcher {
-  readonly #dispatcher: Dispatcher;
+  readonly #dispatcher: UpstreamDispatcher;
   readonly #call: UpstreamCall;
   readonly #resolve: (answer: UpstreamAnswer) => void;
   readonly #reject: (error: unknown) => void;
@@ -66,7 +67,7 @@ class Exchange implements Dispatcher.DispatchHandler, GoneWatcher {
   #stream: ReadableStreamDefaultController<Uint8Array> | undefined;
 
   constructor(
-    dispatcher: Dispatcher,
+    dispatcher: UpstreamDispatcher,
     call: UpstreamCall,
     resolve: (answer: UpstreamAnswer) => void,
     reject: (error: unknown) => void,

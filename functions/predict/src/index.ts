@@ -1,2 +1,2 @@
 export { createApp, type PredictDeps } from "./app.ts";
-export { createDispatcher } from "./default-dispatcher.ts";
+export { createDispatcher } from "./warming-dispatcher.ts";

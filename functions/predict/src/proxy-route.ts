@@ -1,17 +1,17 @@
 import { type AppEnv, HttpError } from "@modelgate/http";
 import type { Context } from "hono";
-import type { Dispatcher } from "undici";
 import { toResponse } from "./answer.ts";
 import { callerOf } from "./caller-of.ts";
 import { exchange } from "./exchange.ts";
 import { forwardHeaders } from "./forward-headers.ts";
 import { prepareBody } from "./request-body.ts";
 import type { Operation, Target } from "./target.ts";
+import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
 
 /** What the proxy routes need. */
 export interface ProxyDeps {
   readonly targets: ReadonlyMap<string, Target>;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: UpstreamDispatcher;
   readonly maxBodyBytes: number;
 }
 

@@ -4,6 +4,8 @@ import { type Config, loadConfig } from "@modelgate/config";
 import { createLogger, type Served, serve } from "@modelgate/http";
 import { Agent } from "undici";
 import { createApp } from "../src/index.ts";
+import { NodeHttpDispatcher } from "../src/node-http-dispatcher.ts";
+import type { UpstreamDispatcher } from "../src/upstream-dispatcher.ts";
 
 /** A request as a loopback upstream saw it. */
 export interface SeenRequest {
@@ -103,9 +105,19 @@ export function configWith(entries: Record<string, unknown>[], env: Record<strin
 
 export const silentLogger = createLogger({ name: "predict", level: "silent" });
 
-/** The predict app on `config` with its own dispatcher (closed by `close`). */
+/**
+ * The dispatcher the suites send upstream calls with: undici's `Agent` (as after a process's first calls), or
+ * `node:http` (its first calls) in the `predict-node-http` project (vitest.config.ts).
+ */
+export function testDispatcher(): UpstreamDispatcher {
+  return process.env.PREDICT_TEST_DISPATCHER === "node-http"
+    ? new NodeHttpDispatcher()
+    : new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+}
+
+/** The predict app on `config` with its own dispatcher (closed by `close`), {@link testDispatcher}. */
 export function predictApp(config: Config): { app: ReturnType<typeof createApp>; close: () => Promise<void> } {
-  const dispatcher = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  const dispatcher = testDispatcher();
   return { app: createApp({ config, logger: silentLogger, dispatcher }), close: () => dispatcher.close() };
 }
 

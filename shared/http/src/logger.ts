@@ -75,7 +75,7 @@ function makeLogger(threshold: number, name: LevelName | "silent", bindings: str
 /**
  * A JSON-lines logger, one line per call, on stdout (file descriptor 1, written synchronously: see
  * {@link fdWriter}). `destination` exists for tests. Every line carries `fn`, the function's name.
- * docs/adr/0008-cold-start-own-logger-no-snapshot.md says why this is not pino.
+ * docs/adr/0008-cold-start.md says why this is not pino.
  *
  * @example
  * const logger = createLogger({ name: "models", level: "info" });

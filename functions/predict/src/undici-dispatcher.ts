@@ -7,9 +7,9 @@ import Agent from "undici/lib/dispatcher/agent.js";
  * timeouts on the answer: each call enforces its model's own timeout instead.
  *
  * @example
- * const dispatcher = createDispatcher();
+ * const dispatcher = createUndiciDispatcher();
  * await dispatcher.close();
  */
-export function createDispatcher(): Agent {
+export function createUndiciDispatcher(): Agent {
   return new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 4_000 });
 }

@@ -1,0 +1,83 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
+
+/**
+ * Upstream calls over `node:http` (its Agent keeps kept-alive connections per origin), telling the handler
+ * what undici's dispatcher tells it: request start, response start (the final answer, after any 1xx), each
+ * chunk, then end or error. It uses the HTTP parser built into Node and the `node:http` module the server has
+ * loaded already, so a process's first calls cost no start-up: {@link WarmingDispatcher} sends them here.
+ */
+export class NodeHttpDispatcher implements UpstreamDispatcher {
+  /** Same idle time as the undici pools (undici-dispatcher.ts). */
+  readonly #agent = new HttpAgent({ keepAlive: true, timeout: 4_000, scheduling: "lifo" });
+
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const url = new URL(String(options.origin));
+    let answer: IncomingMessage | undefined;
+    let ended = false;
+    const fail = (error: Error) => {
+      if (ended) return;
+      ended = true;
+      handler.onResponseError?.(controller, error);
+    };
+    const request = httpRequest({
+      agent: this.#agent,
+      host: url.hostname,
+      port: url.port,
+      method: options.method,
+      path: options.path,
+      headers: options.headers as Record<string, string | string[]>,
+    });
+    const controller: Dispatcher.DispatchController = {
+      get aborted() {
+        return request.destroyed && !ended;
+      },
+      get paused() {
+        return answer?.isPaused() ?? false;
+      },
+      get reason() {
+        return null;
+      },
+      abort: (reason: Error) => {
+        request.destroy(reason);
+        fail(reason);
+      },
+      pause: () => answer?.pause(),
+      resume: () => answer?.resume(),
+    };
+    request.once("error", fail);
+    request.once("response", (res: IncomingMessage) => {
+      answer = res;
+      handler.onResponseStart?.(controller, res.statusCode ?? 0, res.headers, res.statusMessage ?? "");
+      res.on("data", (chunk: Buffer) => handler.onResponseData?.(controller, chunk));
+      res.once("end", () => {
+        if (ended) return;
+        ended = true;
+        handler.onResponseEnd?.(controller, res.trailers);
+      });
+      res.once("error", fail);
+      res.once("aborted", () => fail(Object.assign(new Error("other side closed"), { code: "ECONNRESET" })));
+    });
+    handler.onRequestStart?.(controller, {});
+    const body = options.body;
+    if (body === undefined || body === null) request.end();
+    else if (body instanceof Uint8Array || typeof body === "string") request.end(body);
+    else {
+      // A body that fails (over the size limit, the caller gone) ends the upstream request with it.
+      const source = body as Readable;
+      source.once("error", (error: Error) => {
+        request.destroy(error);
+        fail(error);
+      });
+      source.pipe(request);
+    }
+    return true;
+  }
+
+  close(): Promise<void> {
+    this.#agent.destroy();
+    return Promise.resolve();
+  }
+}
