@@ -1,4 +1,5 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import type * as Https from "node:https";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
@@ -11,7 +12,22 @@ import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
  */
 export class NodeHttpDispatcher implements UpstreamDispatcher {
   /** Same idle time as the undici pools (undici-dispatcher.ts). */
-  readonly #agent = new HttpAgent({ keepAlive: true, timeout: 4_000, scheduling: "lifo" });
+  readonly #http = new HttpAgent({ keepAlive: true, timeout: 4_000, scheduling: "lifo" });
+  #https: Https.Agent | undefined;
+  readonly #tls: Https.AgentOptions;
+
+  /** `tls`: for `https:` origins, added to Node's defaults (a test's own CA). */
+  constructor(tls: Pick<Https.AgentOptions, "ca"> = {}) {
+    this.#tls = { keepAlive: true, timeout: 4_000, scheduling: "lifo", ...tls };
+  }
+
+  /** The request function and pool for `protocol`; node:https (and TLS) is loaded only for an https origin. */
+  #client(protocol: string) {
+    if (protocol !== "https:") return { send: httpRequest, agent: this.#http };
+    const https = process.getBuiltinModule("node:https") as typeof Https;
+    this.#https ??= new https.Agent(this.#tls);
+    return { send: https.request, agent: this.#https };
+  }
 
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const url = new URL(String(options.origin));
@@ -22,8 +38,9 @@ export class NodeHttpDispatcher implements UpstreamDispatcher {
       ended = true;
       handler.onResponseError?.(controller, error);
     };
-    const request = httpRequest({
-      agent: this.#agent,
+    const { send, agent } = this.#client(url.protocol);
+    const request = send({
+      agent,
       host: url.hostname,
       port: url.port,
       method: options.method,
@@ -58,7 +75,9 @@ export class NodeHttpDispatcher implements UpstreamDispatcher {
         handler.onResponseEnd?.(controller, res.trailers);
       });
       res.once("error", fail);
-      res.once("aborted", () => fail(Object.assign(new Error("other side closed"), { code: "ECONNRESET" })));
+      res.once("close", () => {
+        if (!res.complete) fail(Object.assign(new Error("other side closed"), { code: "ECONNRESET" }));
+      });
     });
     handler.onRequestStart?.(controller, {});
     const body = options.body;
@@ -77,7 +96,8 @@ export class NodeHttpDispatcher implements UpstreamDispatcher {
   }
 
   close(): Promise<void> {
-    this.#agent.destroy();
+    this.#http.destroy();
+    this.#https?.destroy();
     return Promise.resolve();
   }
 }

@@ -1,0 +1,73 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Dispatcher } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makePki } from "../../../test/cluster/pki.ts";
+import { NodeHttpDispatcher } from "../src/node-http-dispatcher.ts";
+
+/** One POST through `dispatcher`, to its answer's status and body, or the error it failed with. */
+function post(dispatcher: NodeHttpDispatcher, origin: string) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    let status = 0;
+    const chunks: Buffer[] = [];
+    const handler: Dispatcher.DispatchHandler = {
+      onResponseStart: (_c, code) => {
+        status = code;
+      },
+      onResponseData: (_c, chunk) => {
+        chunks.push(chunk);
+      },
+      onResponseEnd: () => resolve({ status, body: Buffer.concat(chunks).toString() }),
+      onResponseError: (_c, error) => reject(error),
+    };
+    dispatcher.dispatch({ origin, path: "/v1/models/m:predict", method: "POST", body: "{}" }, handler);
+  });
+}
+
+describe("NodeHttpDispatcher over https", () => {
+  let dir: string;
+  let server: Server;
+  let origin: string;
+  let ca: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "modelgate-https-upstream-"));
+    const pki = await makePki(dir, ["IP:127.0.0.1"]);
+    ca = pki.caPem;
+    server = createServer(
+      { cert: await readFile(pki.servingCertFile), key: await readFile(pki.servingKeyFile) },
+      (req, res) => {
+        req.resume();
+        req.on("end", () => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(`{"over":"${req.socket.constructor.name}"}`);
+        });
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("calls an https origin over TLS, trusting the CA it is given", async () => {
+    const dispatcher = new NodeHttpDispatcher({ ca });
+    expect(await post(dispatcher, origin)).toEqual({ status: 200, body: '{"over":"TLSSocket"}' });
+    await dispatcher.close();
+  });
+
+  it("refuses a server whose certificate no trusted CA signed, as a failed call", async () => {
+    const dispatcher = new NodeHttpDispatcher();
+    await expect(post(dispatcher, origin)).rejects.toMatchObject({
+      code: expect.stringMatching(/CERT|SELF_SIGNED|UNABLE/),
+    });
+    await dispatcher.close();
+  });
+});
