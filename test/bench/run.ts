@@ -8,7 +8,7 @@ import { runRegistryBench } from "./registry-bench.ts";
 const benches: Record<string, () => Promise<void>> = {
   registry: runRegistryBench,
   predict: runPredictBench,
-  "cold-start": runColdStartBench,
+  "cold-start": () => runColdStartBench(Number(process.env.COLD_START_RUNS ?? 9)),
   platform: runPlatformBench,
 };
 /** Run only when named: it starts the whole platform (test/platform/), as root. */
