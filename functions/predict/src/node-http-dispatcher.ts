@@ -47,24 +47,27 @@ export class NodeHttpDispatcher implements UpstreamDispatcher {
       path: options.path,
       headers: options.headers as Record<string, string | string[]>,
     });
+    let abortedWith: Error | null = null;
     const controller: Dispatcher.DispatchController = {
       get aborted() {
-        return request.destroyed && !ended;
+        return abortedWith !== null;
       },
       get paused() {
         return answer?.isPaused() ?? false;
       },
       get reason() {
-        return null;
+        return abortedWith;
       },
       abort: (reason: Error) => {
+        abortedWith ??= reason;
         request.destroy(reason);
         fail(reason);
       },
       pause: () => answer?.pause(),
       resume: () => answer?.resume(),
     };
-    request.once("error", fail);
+    // `on`, not `once`: a request or answer can emit a second error (after an abort), and `fail` tells one.
+    request.on("error", fail);
     request.once("response", (res: IncomingMessage) => {
       answer = res;
       handler.onResponseStart?.(controller, res.statusCode ?? 0, res.headers, res.statusMessage ?? "");
@@ -74,7 +77,7 @@ export class NodeHttpDispatcher implements UpstreamDispatcher {
         ended = true;
         handler.onResponseEnd?.(controller, res.trailers);
       });
-      res.once("error", fail);
+      res.on("error", fail);
       res.once("close", () => {
         if (!res.complete) fail(Object.assign(new Error("other side closed"), { code: "ECONNRESET" }));
       });
@@ -86,7 +89,7 @@ export class NodeHttpDispatcher implements UpstreamDispatcher {
     else {
       // A body that fails (over the size limit, the caller gone) ends the upstream request with it.
       const source = body as Readable;
-      source.once("error", (error: Error) => {
+      source.on("error", (error: Error) => {
         request.destroy(error);
         fail(error);
       });

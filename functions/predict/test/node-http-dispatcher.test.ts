@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -69,5 +70,37 @@ describe("NodeHttpDispatcher over https", () => {
       code: expect.stringMatching(/CERT|SELF_SIGNED|UNABLE/),
     });
     await dispatcher.close();
+  });
+});
+
+describe("NodeHttpDispatcher, aborted", () => {
+  it("tells the handler once, with the reason, and leaves nothing uncaught", async () => {
+    const held = createHttpServer(() => undefined); // reads nothing, answers nothing
+    await new Promise<void>((resolve) => held.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(held.address() as AddressInfo).port}`;
+    const dispatcher = new NodeHttpDispatcher();
+    const errors: Error[] = [];
+    let controller: Dispatcher.DispatchController | undefined;
+    dispatcher.dispatch(
+      { origin, path: "/v1/models/m:predict", method: "POST", body: Buffer.alloc(1024 * 1024) },
+      {
+        onRequestStart: (c) => {
+          controller = c;
+        },
+        onResponseError: (_c, error) => {
+          errors.push(error);
+        },
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller?.abort(new Error("the caller disconnected"));
+    controller?.abort(new Error("again"));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors.map((e) => e.message)).toEqual(["the caller disconnected"]);
+    expect(controller?.aborted).toBe(true);
+    expect(controller?.reason?.message).toBe("the caller disconnected");
+    await dispatcher.close();
+    held.closeAllConnections();
+    await new Promise((resolve) => held.close(resolve));
   });
 });
