@@ -152,3 +152,34 @@ export function post(
   if (payload instanceof ReadableStream) init.duplex = "half";
   return Promise.resolve(app.request(path, init));
 }
+
+/**
+ * One POST straight through `dispatcher` (no app), to the answer's status and body; rejects with the error the
+ * call failed with.
+ *
+ * @example
+ * expect(await dispatchPost(new NodeHttpDispatcher(), upstream.url)).toEqual({ status: 200, body: "..." });
+ */
+export function dispatchPost(
+  dispatcher: UpstreamDispatcher,
+  origin: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    const chunks: Buffer[] = [];
+    dispatcher.dispatch(
+      { origin, path: "/v1/models/m:predict", method: "POST", body: '{"instances":[[1]]}' },
+      {
+        onRequestStart: () => undefined,
+        onResponseStart: (_c, code) => {
+          status = code;
+        },
+        onResponseData: (_c, chunk) => {
+          chunks.push(chunk);
+        },
+        onResponseEnd: () => resolve({ status, body: Buffer.concat(chunks).toString() }),
+        onResponseError: (_c, error) => reject(error),
+      },
+    );
+  });
+}

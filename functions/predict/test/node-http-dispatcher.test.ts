@@ -8,25 +8,7 @@ import type { Dispatcher } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makePki } from "../../../test/cluster/pki.ts";
 import { NodeHttpDispatcher } from "../src/node-http-dispatcher.ts";
-
-/** One POST through `dispatcher`, to its answer's status and body, or the error it failed with. */
-function post(dispatcher: NodeHttpDispatcher, origin: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    let status = 0;
-    const chunks: Buffer[] = [];
-    const handler: Dispatcher.DispatchHandler = {
-      onResponseStart: (_c, code) => {
-        status = code;
-      },
-      onResponseData: (_c, chunk) => {
-        chunks.push(chunk);
-      },
-      onResponseEnd: () => resolve({ status, body: Buffer.concat(chunks).toString() }),
-      onResponseError: (_c, error) => reject(error),
-    };
-    dispatcher.dispatch({ origin, path: "/v1/models/m:predict", method: "POST", body: "{}" }, handler);
-  });
-}
+import { dispatchPost } from "./fixtures.ts";
 
 describe("NodeHttpDispatcher over https", () => {
   let dir: string;
@@ -60,13 +42,13 @@ describe("NodeHttpDispatcher over https", () => {
 
   it("calls an https origin over TLS, trusting the CA it is given", async () => {
     const dispatcher = new NodeHttpDispatcher({ ca });
-    expect(await post(dispatcher, origin)).toEqual({ status: 200, body: '{"over":"TLSSocket"}' });
+    expect(await dispatchPost(dispatcher, origin)).toEqual({ status: 200, body: '{"over":"TLSSocket"}' });
     await dispatcher.close();
   });
 
   it("refuses a server whose certificate no trusted CA signed, as a failed call", async () => {
     const dispatcher = new NodeHttpDispatcher();
-    await expect(post(dispatcher, origin)).rejects.toMatchObject({
+    await expect(dispatchPost(dispatcher, origin)).rejects.toMatchObject({
       code: expect.stringMatching(/CERT|SELF_SIGNED|UNABLE/),
     });
     await dispatcher.close();

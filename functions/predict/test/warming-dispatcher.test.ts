@@ -2,7 +2,7 @@ import type { Dispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import type { UpstreamDispatcher } from "../src/upstream-dispatcher.ts";
 import { createDispatcher, WarmingDispatcher } from "../src/warming-dispatcher.ts";
-import { startUpstream, type Upstream } from "./fixtures.ts";
+import { dispatchPost, startUpstream, type Upstream } from "./fixtures.ts";
 
 /** A dispatcher that records its calls and ends each one as `outcome` says. */
 function recording(name: string, seen: string[], outcome: "answer" | "fail" | "hold" = "answer") {
@@ -93,35 +93,14 @@ describe("createDispatcher", () => {
   let upstream: Upstream | undefined;
   afterEach(() => upstream?.close());
 
-  /** One POST through `dispatcher`, to its answer's status and body. */
-  const post = (dispatcher: UpstreamDispatcher, url: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      let status = 0;
-      const chunks: Buffer[] = [];
-      dispatcher.dispatch(
-        { origin: url, path: "/v1/models/m:predict", method: "POST", body: '{"instances":[[1]]}' },
-        {
-          onRequestStart: () => undefined,
-          onResponseStart: (_c, code) => {
-            status = code;
-          },
-          onResponseData: (_c, chunk) => {
-            chunks.push(chunk);
-          },
-          onResponseEnd: () => resolve({ status, body: Buffer.concat(chunks).toString() }),
-          onResponseError: (_c, error) => reject(error),
-        },
-      );
-    });
-
   it("answers the first call over node:http and the later ones over undici's pool, on kept-alive connections", async () => {
     upstream = await startUpstream();
     const dispatcher = createDispatcher();
     expect(dispatcher.warm).toBe(false);
-    expect(await post(dispatcher, upstream.url)).toEqual({ status: 200, body: '{"predictions":[1]}' });
+    expect(await dispatchPost(dispatcher, upstream.url)).toEqual({ status: 200, body: '{"predictions":[1]}' });
     await dispatcher.loaded();
     expect(dispatcher.warm).toBe(true);
-    for (let i = 0; i < 3; i++) expect((await post(dispatcher, upstream.url)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await dispatchPost(dispatcher, upstream.url)).status).toBe(200);
     expect(upstream.requests).toHaveLength(4);
     expect(upstream.connections).toBeLessThan(upstream.requests.length); // connections are kept alive
     await dispatcher.close();
