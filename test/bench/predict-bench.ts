@@ -363,11 +363,17 @@ async function fixedRate(url: string, pids: readonly number[], connections: numb
   return withCpu(pids, () => drive(url, FIXED_RATE.seconds, connections, FIXED_RATE.rate));
 }
 
-/** Median milliseconds to POST a 10 MB JSON body (declared length) and read the answer, per url, interleaved. */
-async function bigBody(urls: readonly string[]): Promise<number[]> {
+/** The 10 MB body: `{`, spaces, `}` (valid JSON the upstream need not parse). */
+function bigJsonBody(): Buffer {
   const body = Buffer.alloc(BIG_BODY.bytes, " ");
   body[0] = 0x7b;
   body[body.length - 1] = 0x7d;
+  return body;
+}
+
+/** Median milliseconds to POST a 10 MB JSON body (declared length) and read the answer, per url, interleaved. */
+async function bigBody(urls: readonly string[]): Promise<number[]> {
+  const body = bigJsonBody();
   const times = urls.map((): number[] => []);
   for (let run = 0; run < BIG_BODY.warmups + BIG_BODY.runs; run++) {
     for (const [index, url] of urls.entries()) {
@@ -409,9 +415,7 @@ function residentKb(pids: readonly number[]): { now: number; peak: number } {
  * 10 MB each (400 MB over the series).
  */
 async function bigBodyMemory(url: string, pids: readonly number[]) {
-  const body = Buffer.alloc(BIG_BODY.bytes, " ");
-  body[0] = 0x7b;
-  body[body.length - 1] = 0x7d;
+  const body = bigJsonBody();
   const samplesMb = [residentKb(pids).now / 1024];
   for (let run = 1; run <= BIG_BODY.memoryRuns; run++) {
     const res = await request(url, { method: "POST", body, headers: { "content-type": "application/json" } });

@@ -28,7 +28,7 @@ export class WarmingDispatcher implements UpstreamDispatcher {
     this.#load = load;
   }
 
-  /** Which dispatcher the next call goes to (for tests and the bench). */
+  /** Whether the next call goes through undici (for tests). */
   get warm(): boolean {
     return this.#warm !== undefined;
   }
