@@ -547,6 +547,7 @@ describe("authorization caches, seen from the API server", () => {
       return elapsed;
     };
     await timed(aliceToken); // the CR exists: every timed deploy is the same idempotent apply
+    const start = await reviewsServed(cluster);
     const cold: number[] = [];
     for (let i = 0; i < runs; i++) {
       const fresh = await requestToken(cluster, nsA, "alice");
@@ -554,6 +555,10 @@ describe("authorization caches, seen from the API server", () => {
       authorizer.caches.access.clear();
       cold.push(await timed(fresh));
     }
+    // the cold runs were cold: each paid one TokenReview and two access reviews (the test above shows the warm
+    // ones pay none)
+    const reviewed = { token: start.token + runs, access: start.access + 2 * runs };
+    expect(await reviewsReach(cluster, reviewed)).toEqual(reviewed);
     const warm: number[] = [];
     for (let i = 0; i < runs; i++) warm.push(await timed(aliceToken));
     console.log(
@@ -561,7 +566,8 @@ describe("authorization caches, seen from the API server", () => {
         `cold authorization cache ${median(cold).toFixed(2)} ms (new token: 1 TokenReview + 2 SubjectAccessReviews), ` +
         `warm ${median(warm).toFixed(2)} ms (no review); kept-alive connection to the API server in both`,
     );
-    expect(median(warm)).toBeLessThan(median(cold));
+    // The times are printed, not asserted: the apply dominates both, and a timed assertion fails under load
+    // (it did in CI: warm 35.9 ms, cold 34.4 ms). The line above is the measurement.
   });
 });
 
