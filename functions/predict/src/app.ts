@@ -1,8 +1,10 @@
 import type { Config } from "@modelgate/config";
 import { type AppEnv, createBaseApp, type Logger } from "@modelgate/http";
 import type { Hono } from "hono";
+import packageJson from "../package.json" with { type: "json" };
 import { detectRoute } from "./detect-route.ts";
 import { invokeRoute } from "./invoke-route.ts";
+import { kserveRoutes, type ServerMetadata } from "./kserve-routes.ts";
 import { type ProxyDeps, proxyRoute } from "./proxy-route.ts";
 import { type Target, toTarget } from "./target.ts";
 import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
@@ -19,9 +21,13 @@ export interface PredictDeps {
   readonly dispatcher?: UpstreamDispatcher;
 }
 
+/** What `GET /v2` answers: binary tensors (KServe's extension) pass through, byte for byte. */
+const SERVER: ServerMetadata = { name: "modelgate", version: packageJson.version, extensions: ["binary_tensor_data"] };
+
 /**
  * The predict function (docs/API.md, Predict): V1 `:predict` / `:explain` and V2 `/infer` proxied to the model
- * server, `POST /api/v1/detect` in KubeHeal's shapes, and `POST /` for `kn func invoke`.
+ * server under `/api/v1/models/{name}/` and under KServe's own paths (`/v1/...`, `/v2/...`),
+ * `POST /api/v1/detect` in KubeHeal's shapes, and `POST /` for `kn func invoke`.
  *
  * @example
  * const app = createApp({ config: loadConfig(), logger: createLogger({ name: "predict" }) });
@@ -42,6 +48,7 @@ export function createApp(deps: PredictDeps): Hono<AppEnv> {
   app.post("/api/v1/models/:name/explain", proxyRoute(proxy, "explain"));
   app.post("/api/v1/models/:name/infer", proxyRoute(proxy, "infer"));
   app.post("/api/v1/detect", detectRoute(proxy));
+  kserveRoutes(app, proxy, SERVER);
   app.post("/", invokeRoute(proxy));
   return app;
 }

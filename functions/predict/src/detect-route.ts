@@ -4,8 +4,9 @@ import { toResponse } from "./answer.ts";
 import type { Caller } from "./caller.ts";
 import { callerOf } from "./caller-of.ts";
 import { readJsonBody } from "./json-body.ts";
-import { callWithJson, findTarget } from "./json-call.ts";
+import { callWithJson } from "./json-call.ts";
 import type { ProxyDeps } from "./proxy-route.ts";
+import { findTarget } from "./target.ts";
 import { UpstreamError } from "./upstream-error.ts";
 
 const SNIPPET_CHARS = 2_000;
@@ -23,7 +24,11 @@ export function detectRoute(deps: ProxyDeps) {
     const caller = callerOf(c);
     try {
       const answer = Buffer.from(JSON.stringify(await detect(c, caller, deps)));
-      return toResponse({ status: 200, contentType: "application/json", body: answer }, caller, c.get("requestId"));
+      return toResponse(
+        { status: 200, headers: { "content-type": "application/json" }, body: answer },
+        caller,
+        c.get("requestId"),
+      );
     } catch (error) {
       throw asKubeHealError(error);
     }

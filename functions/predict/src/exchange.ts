@@ -3,7 +3,7 @@ import { HttpError } from "@modelgate/http";
 import type { Dispatcher } from "undici";
 import type { Caller, GoneWatcher } from "./caller.ts";
 import type { PreparedBody } from "./prepared-body.ts";
-import type { Operation, Target } from "./target.ts";
+import { OPERATION_METHODS, type Operation, type Target } from "./target.ts";
 import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
 import { describeCause, UpstreamError } from "./upstream-error.ts";
 
@@ -22,10 +22,16 @@ export interface UpstreamCall {
   readonly bufferBytes?: number;
 }
 
-/** The model server's answer, passed on unchanged: status, content type and body. */
+/**
+ * The answer headers passed on to the caller: the body's type, and the length of the JSON part of a V2 answer
+ * with binary tensors (KServe's binary tensor extension).
+ */
+export const ANSWER_HEADERS = ["content-type", "inference-header-content-length"] as const;
+
+/** The model server's answer, passed on unchanged: status, the {@link ANSWER_HEADERS} it sent, and body. */
 export interface UpstreamAnswer {
   readonly status: number;
-  readonly contentType: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
   /** The whole body, or (for a large answer) a stream of it that still enforces the timeout. */
   readonly body: Uint8Array | ReadableStream<Uint8Array>;
 }
@@ -61,7 +67,7 @@ class Exchange implements Dispatcher.DispatchHandler, GoneWatcher {
   #retried = false;
   #controller: Dispatcher.DispatchController | undefined;
   #status = 0;
-  #contentType: string | undefined;
+  #headers: Record<string, string> = {};
   #chunks: Buffer[] = [];
   #size = 0;
   #stream: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -91,15 +97,16 @@ class Exchange implements Dispatcher.DispatchHandler, GoneWatcher {
 
   start(): void {
     const { target, body, headers, operation } = this.#call;
-    let payload: Uint8Array | Readable;
+    let payload: Uint8Array | Readable | null = null;
     if (body.kind === "bytes") payload = body.bytes;
-    else {
+    else if (body.kind === "stream") {
       body.stream.onProgress = () => this.#progress();
       payload = body.stream.open();
       if (body.contentLength !== undefined) headers["content-length"] = String(body.contentLength);
     }
     const path = target.paths[operation];
-    this.#dispatcher.dispatch({ origin: target.origin, path, method: "POST", headers, body: payload }, this);
+    const method = OPERATION_METHODS[operation];
+    this.#dispatcher.dispatch({ origin: target.origin, path, method, headers, body: payload }, this);
   }
 
   #progress(): void {
@@ -135,8 +142,12 @@ class Exchange implements Dispatcher.DispatchHandler, GoneWatcher {
     if (body.kind === "stream") body.stream.release();
     this.#progress();
     this.#status = statusCode;
-    const type = headers["content-type"];
-    this.#contentType = Array.isArray(type) ? type[0] : type;
+    this.#headers = {};
+    for (const name of ANSWER_HEADERS) {
+      const value = headers[name];
+      const first = Array.isArray(value) ? value[0] : value;
+      if (first !== undefined) this.#headers[name] = first;
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -160,7 +171,7 @@ class Exchange implements Dispatcher.DispatchHandler, GoneWatcher {
     const chunks = this.#chunks;
     const bytes = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, this.#size);
     this.#settle();
-    this.#resolve({ status: this.#status, contentType: this.#contentType, body: bytes });
+    this.#resolve({ status: this.#status, headers: this.#headers, body: bytes });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -181,7 +192,7 @@ class Exchange implements Dispatcher.DispatchHandler, GoneWatcher {
     const code = (error as { code?: unknown }).code;
     if (typeof code !== "string" || !RESET_CODES.has(code)) return false;
     const body = this.#call.body;
-    return body.kind === "bytes" || body.stream.replayable;
+    return body.kind !== "stream" || body.stream.replayable;
   }
 
   /** The answer is large: hand it on as a stream that pauses the upstream when the caller reads slowly. */
@@ -205,7 +216,7 @@ class Exchange implements Dispatcher.DispatchHandler, GoneWatcher {
       { highWaterMark: BUFFERED_ANSWER_BYTES, size: (chunk) => chunk.byteLength },
     );
     this.#settle();
-    this.#resolve({ status: this.#status, contentType: this.#contentType, body: stream });
+    this.#resolve({ status: this.#status, headers: this.#headers, body: stream });
   }
 
   #settle(): void {

@@ -1,8 +1,9 @@
 import { type AppEnv, HttpError, readJsonObject } from "@modelgate/http";
 import type { Context } from "hono";
 import { toResponse } from "./answer.ts";
-import { callWithJson, findTarget } from "./json-call.ts";
+import { callWithJson } from "./json-call.ts";
 import type { ProxyDeps } from "./proxy-route.ts";
+import { findTarget } from "./target.ts";
 
 const WHAT_TO_SEND =
   'send {"model": "<registry name>", "instances": [...]} (V1 protocol) or {"model": "<registry name>", "inputs": [...]} (V2 protocol)';

@@ -1,4 +1,4 @@
-import { type AppEnv, HttpError } from "@modelgate/http";
+import type { AppEnv } from "@modelgate/http";
 import type { Context } from "hono";
 import type { Caller } from "./caller.ts";
 import { callerOf } from "./caller-of.ts";
@@ -6,18 +6,6 @@ import { exchange, type UpstreamAnswer } from "./exchange.ts";
 import { forwardHeaders } from "./forward-headers.ts";
 import type { ProxyDeps } from "./proxy-route.ts";
 import type { Operation, Target } from "./target.ts";
-
-/**
- * The target registered as `model`: 404 `model not found: X` when none is.
- *
- * @example
- * const target = findTarget(deps.targets, "scorer");
- */
-export function findTarget(targets: ReadonlyMap<string, Target>, model: string): Target {
-  const target = targets.get(model);
-  if (target === undefined) throw new HttpError(404, `model not found: ${model}`);
-  return target;
-}
 
 /**
  * Calls a model with a JSON body built here (the routes that read the caller's body whole: `POST /` and

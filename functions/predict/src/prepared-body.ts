@@ -1,7 +1,8 @@
 import type { Readable } from "node:stream";
 
-/** A request body ready to send upstream: whole (small, fully received) or streamed as it arrives. */
+/** A request body ready to send upstream: none (a read), whole (small, fully received) or streamed as it arrives. */
 export type PreparedBody =
+  | { readonly kind: "none" }
   | { readonly kind: "bytes"; readonly bytes: Uint8Array }
   | { readonly kind: "stream"; readonly stream: BodyStream; readonly contentLength: number | undefined };
 
