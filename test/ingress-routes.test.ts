@@ -214,6 +214,13 @@ const OTHER_PATHS = [
   "/api/v1/undeployx",
   "/api/v1/inferenceservicesx",
   "/api/v2/models",
+  "/v1",
+  "/v1/modelsx",
+  "/v1/models/a/b/c",
+  "/v2x",
+  "/v2/",
+  "/v2/models/a/b/c",
+  "/v3/models",
 ];
 
 // ---- the tests ----

@@ -102,11 +102,13 @@ class Scorer(Model):
         scores = [mean_abs(row) for row in tensor.astype(np.float64).tolist()]
         output = InferOutput(name="score", shape=[len(scores)], datatype="FP32")
         output.set_data_from_numpy(np.array(scores, dtype=np.float32), binary_data=False)
+        # Binary tensors in the answer when the request asks (``binary_data_output``), as KServe's servers do.
         return InferResponse(
             response_id=request.id or "",
             model_name=self.name,
             infer_outputs=[output],
             parameters={"server_id": self.server_id},
+            use_binary_outputs=request.use_binary_outputs,
         )
 
 

@@ -5,7 +5,9 @@ import type { GatewayAnswer, GatewayRequest } from "./gateway-client.ts";
  * One request per route of the shared routing table, and how to tell which function answered it. Each function
  * answers a path it does not serve with 404, so an answer only the named function gives proves the routing:
  * - models: 200 with its own JSON (the list, the model, its health);
- * - predict: `model unavailable: <name>` (the base registry's predictive-analytics model is never deployed here);
+ * - predict: `model unavailable: <name>` (the base registry's predictive-analytics model is never deployed here),
+ *   or on KServe's server paths its own answers (`GET /v2`'s name `modelgate`, `live`/`ready` true, the
+ *   registry's names as a list of strings);
  * - deploy: 401 with `WWW-Authenticate: Bearer` (no token sent; MODELGATE_AUTH=kubernetes in knative/base).
  */
 
@@ -31,14 +33,27 @@ export const ROUTE_PROBES: readonly RouteProbe[] = ROUTES.map((route) => ({
   route,
   request: {
     method: route.method,
-    path: samplePath(route, { name: MODEL, namespace: "self-healing-platform" }),
+    path: samplePath(route, { name: MODEL, namespace: "self-healing-platform", call: `${MODEL}:predict` }),
     body: bodyFor(route),
   },
 }));
 
+/** An answer of predict's own on KServe's server paths (`/v2`, `/v2/health/*`, `/v1/models`, `/v2/models`). */
+function isPredictsOwn(body: { models?: unknown; name?: unknown; live?: unknown; ready?: unknown } | undefined) {
+  const names = body?.models;
+  return (
+    body?.name === "modelgate" ||
+    body?.live === true ||
+    body?.ready === true ||
+    (Array.isArray(names) && names.includes(MODEL) && names.every((name) => typeof name === "string"))
+  );
+}
+
 /** Why `answer` is not one that `fn` gives, or undefined when it is. */
 export function notAnsweredBy(fn: FunctionName, answer: GatewayAnswer): string | undefined {
-  const body = answer.json as { error?: unknown; models?: unknown; name?: unknown; model?: unknown } | undefined;
+  const body = answer.json as
+    | { error?: unknown; models?: unknown; name?: unknown; model?: unknown; live?: unknown; ready?: unknown }
+    | undefined;
   const described = `${answer.status} ${answer.text.slice(0, 300)}`;
   switch (fn) {
     case "models":
@@ -46,7 +61,8 @@ export function notAnsweredBy(fn: FunctionName, answer: GatewayAnswer): string |
         ? undefined
         : `expected the models function's 200 JSON, got ${described}`;
     case "predict":
-      return typeof body?.error === "string" && body.error.startsWith(`model unavailable: ${MODEL}`)
+      return (typeof body?.error === "string" && body.error.startsWith(`model unavailable: ${MODEL}`)) ||
+        (answer.status === 200 && isPredictsOwn(body))
         ? undefined
         : `expected predict's "model unavailable: ${MODEL}", got ${described}`;
     case "deploy":

@@ -11,7 +11,8 @@ export interface Route {
 }
 
 /**
- * Every public `/api/v1` route and its function: the one routing table. The local gateway mounts from it,
+ * Every public route and its function: the one routing table (modelgate's own `/api/v1` and KServe's own
+ * `/v1/models` and `/v2` paths; on `POST /v1/models/:call`, `:call` is `{name}:predict` or `{name}:explain`). The local gateway mounts from it,
  * and the ingress manifests (Istio and Gateway API overlays) are tested against it, so the two cannot drift.
  *
  * @example
@@ -29,11 +30,27 @@ export const ROUTES: readonly Route[] = [
   { method: "DELETE", path: "/api/v1/undeploy/:namespace/:name", fn: "deploy" },
   { method: "GET", path: "/api/v1/inferenceservices", fn: "deploy" },
   { method: "GET", path: "/api/v1/inferenceservices/:namespace/:name", fn: "deploy" },
+  { method: "GET", path: "/v1/models", fn: "predict" },
+  { method: "POST", path: "/v1/models/:call", fn: "predict" },
+  { method: "GET", path: "/v1/models/:name", fn: "predict" },
+  { method: "GET", path: "/v2", fn: "predict" },
+  { method: "GET", path: "/v2/health/live", fn: "predict" },
+  { method: "GET", path: "/v2/health/ready", fn: "predict" },
+  { method: "GET", path: "/v2/models", fn: "predict" },
+  { method: "POST", path: "/v2/models/:name/infer", fn: "predict" },
+  { method: "GET", path: "/v2/models/:name/ready", fn: "predict" },
+  { method: "GET", path: "/v2/models/:name", fn: "predict" },
 ];
+
+/** True for KServe's own paths: `/v1/models` and below, `/v2` and below. */
+function isKservePath(path: string): boolean {
+  return path === "/v1/models" || path.startsWith("/v1/models/") || path === "/v2" || path.startsWith("/v2/");
+}
 
 /**
  * The function a request path belongs to, by path alone (as an ingress routes): predict for
- * `/api/v1/models/{name}/predict|explain|infer` and `/api/v1/detect`, models for other `/api/v1/models...`,
+ * `/api/v1/models/{name}/predict|explain|infer`, `/api/v1/detect` and KServe's own paths (`/v1/models...`,
+ * `/v2...`), models for other `/api/v1/models...`,
  * deploy for `/api/v1/deploy`, `/api/v1/undeploy...` and `/api/v1/inferenceservices...`; `undefined` otherwise.
  *
  * @example
@@ -41,6 +58,7 @@ export const ROUTES: readonly Route[] = [
  */
 export function functionForPath(path: string): FunctionName | undefined {
   if (/^\/api\/v1\/models\/[^/]+\/(predict|explain|infer)$/.test(path) || path === "/api/v1/detect") return "predict";
+  if (isKservePath(path)) return "predict";
   if (path === "/api/v1/models" || path.startsWith("/api/v1/models/")) return "models";
   if (
     path === "/api/v1/deploy" ||
@@ -54,11 +72,16 @@ export function functionForPath(path: string): FunctionName | undefined {
 }
 
 /** Sample values of the path parameters of {@link ROUTES}, used by {@link samplePath}. */
-export const SAMPLE_PARAMS: Readonly<Record<string, string>> = { name: "anomaly-detector", namespace: "ml" };
+export const SAMPLE_PARAMS: Readonly<Record<string, string>> = {
+  name: "anomaly-detector",
+  namespace: "ml",
+  call: "anomaly-detector:predict",
+};
 
 /**
  * A concrete request path for a route of {@link ROUTES}: every `:param` replaced by `params[param]`, else by
- * {@link SAMPLE_PARAMS}. Throws for a parameter with no value. Tests use it to send real paths through the
+ * {@link SAMPLE_PARAMS}, encoded as a path segment (a `:` stays, as in `scorer:predict`). Throws for a
+ * parameter with no value. Tests use it to send real paths through the
  * ingress manifests and the local gateway.
  *
  * @example
@@ -69,6 +92,6 @@ export function samplePath(route: Route, params: Readonly<Record<string, string>
   return route.path.replace(/:(\w+)/g, (_, param: string) => {
     const value = params[param] ?? SAMPLE_PARAMS[param];
     if (value === undefined) throw new Error(`no sample value for :${param} in ${route.path}`);
-    return encodeURIComponent(value);
+    return encodeURIComponent(value).replace(/%3A/g, ":");
   });
 }
