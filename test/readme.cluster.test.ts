@@ -126,6 +126,27 @@ describe("README: the quick try against ./dev start", () => {
   });
 });
 
+describe("README: KServe's own paths against ./dev start", () => {
+  let gateway: Gateway;
+  const commands = blockWith("curl localhost:8080/v2/health/ready");
+
+  beforeAll(async () => {
+    gateway = await startGateway({ env: { PORT: "0", LOG_LEVEL: "silent" }, logger });
+  });
+  afterAll(() => gateway.close());
+
+  it("every command answers 200 with the answer the README shows", async () => {
+    expect(curls(commands).length).toBe(commands.length);
+    const answers = await runCommands(commands, gateway.served.url, { PATH: process.env.PATH });
+    expect(answers.map((answer) => answer.status)).toEqual(commands.map(() => 200));
+    expect(commands.every((command) => command.expected !== undefined)).toBe(true);
+    for (const [index, command] of commands.entries()) {
+      const answer = answers[index];
+      if (answer && command.expected) expectAnswer(answer, command.expected, command.text);
+    }
+  });
+});
+
 describe("README: the deploy walk-through against a real API server", () => {
   const block = blockWith("create token model-publisher");
   let gateway: Gateway;
