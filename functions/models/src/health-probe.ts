@@ -13,10 +13,31 @@ export interface ModelHealth {
   message?: string;
 }
 
-/** The path that asks a KServe server whether a model is ready, by the entry's protocol. */
+/**
+ * The path that asks a model server whether a model is ready, by the entry's protocol: V1
+ * `/v1/models/{m}`, V2 `/v2/models/{m}/ready`, OpenAI `{openaiPrefix}/v1/models` (the list must name it).
+ */
 export function readinessPath(entry: ModelEntry): string {
   const name = encodeURIComponent(entry.modelName);
+  if (entry.protocol === "openai") return `${entry.openaiPrefix ?? ""}/v1/models`;
   return entry.protocol === "v2" ? `/v2/models/${name}/ready` : `/v1/models/${name}`;
+}
+
+/** Whether a 2xx answer's body says the model is ready: V1/V2 `ready` (absent: yes), OpenAI's list naming it. */
+function saysReady(entry: ModelEntry, text: string): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // A 2xx that is not JSON still means a KServe server answered for this model; an OpenAI list must be JSON.
+    return entry.protocol !== "openai";
+  }
+  if (entry.protocol === "openai") {
+    const data = (body as { data?: unknown } | null)?.data;
+    return Array.isArray(data) && data.some((model) => (model as { id?: unknown } | null)?.id === entry.modelName);
+  }
+  const ready = (body as { ready?: unknown } | null)?.ready ?? true;
+  return ready === true || ready === "True" || ready === "true";
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
@@ -31,7 +52,8 @@ function describeFailure(error: unknown, timeoutMs: number): string {
 }
 
 /**
- * Asks the model server whether the model is ready (V1 `GET /v1/models/{m}`, V2 `GET /v2/models/{m}/ready`),
+ * Asks the model server whether the model is ready (V1 `GET /v1/models/{m}`, V2 `GET /v2/models/{m}/ready`,
+ * OpenAI `GET {openaiPrefix}/v1/models`),
  * waiting at most `min(5 s, timeoutMs)`. Never throws: a failure is `unavailable` with a message.
  *
  * @example
@@ -57,15 +79,12 @@ export async function probeModel(
         message: `model server answered ${response.status}: ${text.slice(0, 500)}`,
       };
     }
-    let ready: unknown = true;
-    try {
-      ready = (JSON.parse(text) as { ready?: unknown }).ready ?? true;
-    } catch {
-      // A 2xx that is not JSON still means the server answered for this model.
-    }
-    return ready === true || ready === "True" || ready === "true"
-      ? { ...base, status: "ready" }
-      : { ...base, status: "unavailable", message: "model server reports the model is not ready" };
+    if (saysReady(entry, text)) return { ...base, status: "ready" };
+    const message =
+      entry.protocol === "openai"
+        ? `model server does not list ${entry.modelName} in ${readinessPath(entry)}`
+        : "model server reports the model is not ready";
+    return { ...base, status: "unavailable", message };
   } catch (error) {
     return { ...base, status: "unavailable", message: describeFailure(error, timeoutMs) };
   }

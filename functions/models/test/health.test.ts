@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { startSampleModel } from "@modelgate/sample-model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -116,5 +117,42 @@ describe("health of models that do not answer", () => {
       status: "unavailable",
       message: 'model server answered 503: {"error":"Model with name m is not ready."}',
     });
+  });
+});
+
+describe("health of an OpenAI entry", () => {
+  let server: ReturnType<typeof createHttpServer>;
+  let url = "";
+  const asked: string[] = [];
+  beforeAll(async () => {
+    // Answers OpenAI's model list under /serving/openai, as a KServe OpenAI server with that prefix would.
+    server = createHttpServer((req, res) => {
+      asked.push(req.url ?? "");
+      const listed = req.url === "/serving/openai/v1/models";
+      res.writeHead(listed ? 200 : 404, { "content-type": "application/json" });
+      res.end(listed ? '{"object":"list","data":[{"id":"chat-model","object":"model"}]}' : '{"detail":"Not Found"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("asks GET {openaiPrefix}/v1/models: ready when the list names its modelName, unavailable naming why if not", async () => {
+    const entry = { url, type: "predictive", protocol: "openai", openaiPrefix: "/serving/openai" };
+    const app = modelsApp([
+      { ...entry, name: "chat", modelName: "chat-model" },
+      { ...entry, name: "gone", modelName: "other-model" },
+      { name: "no-prefix", url, type: "predictive", protocol: "openai", modelName: "chat-model" },
+    ]);
+    expect(await health(app, "chat")).toMatchObject({ model: "chat", status: "ready" });
+    expect(await health(app, "gone")).toMatchObject({
+      status: "unavailable",
+      message: "model server does not list other-model in /serving/openai/v1/models",
+    });
+    expect(await health(app, "no-prefix")).toMatchObject({
+      status: "unavailable",
+      message: 'model server answered 404: {"detail":"Not Found"}',
+    });
+    expect(asked).toEqual(["/serving/openai/v1/models", "/serving/openai/v1/models", "/openai/v1/models"]);
   });
 });

@@ -13,9 +13,15 @@ import "./zod-messages.ts";
 export const MODEL_TYPES = ["anomaly", "predictive", "classification"] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
 
-/** KServe inference protocols. */
-export const PROTOCOLS = ["v1", "v2"] as const;
+/** How modelgate calls a model: KServe's V1 or V2 REST protocol, or OpenAI's API (as KServe serves it). */
+export const PROTOCOLS = ["v1", "v2", "openai"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
+
+/** The KServe protocol versions an InferenceService may declare (`deploy.protocolVersion`). */
+export const PROTOCOL_VERSIONS = ["v1", "v2"] as const;
+
+/** Where a KServe OpenAI-compatible server serves OpenAI's API, unless an entry's `openaiPrefix` says. */
+export const DEFAULT_OPENAI_PREFIX = "/openai";
 
 /** KServe deployment modes modelgate may set on an InferenceService. */
 export const DEPLOYMENT_MODES = ["Knative", "Standard"] as const;
@@ -67,7 +73,7 @@ const deploySchema = z
   .strictObject(
     {
       inferenceService: z.optional(text(DNS_1035_MESSAGE).check(z.regex(DNS_1035_LABEL, { error: DNS_1035_MESSAGE }))),
-      protocolVersion: z.optional(z.enum(PROTOCOLS, { error: 'must be "v1" or "v2"' })),
+      protocolVersion: z.optional(z.enum(PROTOCOL_VERSIONS, { error: 'must be "v1" or "v2"' })),
       minReplicas: z.optional(int(0, 10_000, "must be an integer from 0 to 10000")),
       maxReplicas: z.optional(int(1, 10_000, "must be an integer from 1 to 10000")),
       deploymentMode: z.optional(z.enum(DEPLOYMENT_MODES, { error: 'must be "Knative" or "Standard"' })),
@@ -107,7 +113,12 @@ export const entrySchema = z
           z.refine(isHttpUrl, { error: "must be an absolute http(s) URL" }),
         ),
       ),
-      protocol: z.optional(z.enum(PROTOCOLS, { error: 'must be "v1" or "v2"' })),
+      protocol: z.optional(z.enum(PROTOCOLS, { error: 'must be "v1", "v2" or "openai"' })),
+      openaiPrefix: z.optional(
+        text('must be a path such as "/openai"').check(
+          z.regex(/^(\/[A-Za-z0-9._~-]+)+$/, { error: 'must be a path such as "/openai" (no trailing "/")' }),
+        ),
+      ),
       timeoutMs: z.optional(int(1, 3_600_000, "must be a positive integer (milliseconds, at most 3600000)")),
       versions: z.optional(z.array(versionSchema, { error: "must be an array of versions" })),
       deploy: z.optional(deploySchema),
@@ -120,6 +131,9 @@ export const entrySchema = z
         // Runs even when fields failed, so every problem is reported at once: values may be of any type here.
         if (entry.service === undefined && entry.url === undefined) {
           ctx.addIssue({ code: "custom", path: ["service"], message: "is required (or set url)" });
+        }
+        if (entry.openaiPrefix !== undefined && entry.protocol !== "openai") {
+          ctx.addIssue({ code: "custom", path: ["openaiPrefix"], message: 'is only for "protocol": "openai"' });
         }
         const versions: unknown = entry.versions;
         if (!Array.isArray(versions)) return;

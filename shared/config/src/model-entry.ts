@@ -1,4 +1,11 @@
-import type { DeploySettings, ModelType, ModelVersion, Protocol, RegistryEntryInput } from "./entry-schema.ts";
+import {
+  DEFAULT_OPENAI_PREFIX,
+  type DeploySettings,
+  type ModelType,
+  type ModelVersion,
+  type Protocol,
+  type RegistryEntryInput,
+} from "./entry-schema.ts";
 
 /** A registry entry with every default applied and its base URL resolved. */
 export interface ModelEntry {
@@ -10,6 +17,8 @@ export interface ModelEntry {
   /** The model's name inside KServe paths (`/v1/models/{modelName}:predict`). */
   readonly modelName: string;
   readonly protocol: Protocol;
+  /** Where an `openai` entry's server serves OpenAI's API (`{url}{openaiPrefix}/v1/...`); null for the others. */
+  readonly openaiPrefix: string | null;
   readonly port: number | null;
   /** Base URL of the model server, without a trailing slash. */
   readonly url: string;
@@ -79,6 +88,7 @@ export function toModelEntry(input: RegistryEntryInput, defaultNamespace: string
     description: input.description ?? null,
     modelName,
     protocol: input.protocol ?? "v1",
+    openaiPrefix: input.protocol === "openai" ? (input.openaiPrefix ?? DEFAULT_OPENAI_PREFIX) : null,
     port,
     url: baseUrl({ service, namespace, port, url: input.url ?? null, name: input.name, modelName }, urlTemplate),
     timeoutMs: input.timeoutMs ?? null,

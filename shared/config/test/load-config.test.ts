@@ -53,6 +53,7 @@ describe("defaults", () => {
       description: null,
       modelName: "scorer",
       protocol: "v1",
+      openaiPrefix: null,
       port: null,
       url: "http://scorer-predictor.self-healing-platform.svc.cluster.local",
       timeoutMs: null,

@@ -134,8 +134,34 @@ describe("entry fields", () => {
     expect(issues([{ ...base, protocol: "v3", timeoutMs: 0, description: 5, modelName: "a/b" }])).toEqual([
       "KSERVE_MODEL_REGISTRY[0].description: must be a string",
       'KSERVE_MODEL_REGISTRY[0].modelName: must not contain "/", "?", "#" or spaces',
-      'KSERVE_MODEL_REGISTRY[0].protocol: must be "v1" or "v2"',
+      'KSERVE_MODEL_REGISTRY[0].protocol: must be "v1", "v2" or "openai"',
       "KSERVE_MODEL_REGISTRY[0].timeoutMs: must be a positive integer (milliseconds, at most 3600000)",
+    ]);
+  });
+
+  it('takes "protocol": "openai", with openaiPrefix (default /openai)', () => {
+    const registry = loadConfig({
+      KSERVE_MODEL_REGISTRY: JSON.stringify([
+        { ...base, name: "chat", protocol: "openai" },
+        { ...base, name: "chat-b", protocol: "openai", openaiPrefix: "/serving/openai" },
+      ]),
+    }).registry;
+    expect(registry.get("chat")).toMatchObject({ protocol: "openai", openaiPrefix: "/openai" });
+    expect(registry.get("chat-b")).toMatchObject({ protocol: "openai", openaiPrefix: "/serving/openai" });
+    expect(registry.get("chat-b")?.url).toBe("http://scorer-predictor.self-healing-platform.svc.cluster.local");
+  });
+
+  it("rejects openaiPrefix that is no path, and on an entry that does not speak openai", () => {
+    expect(
+      issues([
+        { ...base, protocol: "openai", openaiPrefix: "openai/" },
+        { ...base, name: "b", protocol: "openai", openaiPrefix: 7 },
+        { ...base, name: "c", openaiPrefix: "/openai" },
+      ]),
+    ).toEqual([
+      'KSERVE_MODEL_REGISTRY[0].openaiPrefix: must be a path such as "/openai" (no trailing "/")',
+      'KSERVE_MODEL_REGISTRY[1].openaiPrefix: must be a path such as "/openai"',
+      'KSERVE_MODEL_REGISTRY[2].openaiPrefix: is only for "protocol": "openai"',
     ]);
   });
 
