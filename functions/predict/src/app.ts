@@ -5,6 +5,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { detectRoute } from "./detect-route.ts";
 import { invokeRoute } from "./invoke-route.ts";
 import { kserveRoutes, type ServerMetadata } from "./kserve-routes.ts";
+import { openaiRoutes } from "./openai-routes.ts";
 import { type ProxyDeps, proxyRoute } from "./proxy-route.ts";
 import { type Target, toTarget } from "./target.ts";
 import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
@@ -26,7 +27,8 @@ const SERVER: ServerMetadata = { name: "modelgate", version: packageJson.version
 
 /**
  * The predict function (docs/API.md, Predict): V1 `:predict` / `:explain` and V2 `/infer` proxied to the model
- * server under `/api/v1/models/{name}/` and under KServe's own paths (`/v1/...`, `/v2/...`),
+ * server under `/api/v1/models/{name}/` and under KServe's own paths (`/v1/...`, `/v2/...`), OpenAI's API
+ * (`/openai/v1/...`) for the `openai` entries,
  * `POST /api/v1/detect` in KubeHeal's shapes, and `POST /` for `kn func invoke`.
  *
  * @example
@@ -49,6 +51,7 @@ export function createApp(deps: PredictDeps): Hono<AppEnv> {
   app.post("/api/v1/models/:name/infer", proxyRoute(proxy, "infer"));
   app.post("/api/v1/detect", detectRoute(proxy));
   kserveRoutes(app, proxy, SERVER);
+  openaiRoutes(app, proxy);
   app.post("/", invokeRoute(proxy));
   return app;
 }

@@ -223,11 +223,11 @@ class Exchange implements Dispatcher.DispatchHandler, GoneWatcher {
     this.#settled = true;
   }
 
-  /** Rejects the call (before the answer was handed on) or errors the answer's stream (after). */
+  /** Rejects the call (before the answer was handed on) or errors the answer's stream (after), described. */
   #fail(error: Error): void {
     if (this.#settled) {
       this.#finish();
-      this.#stream?.error(error);
+      this.#stream?.error(this.#describe(error));
       return;
     }
     this.#settle();

@@ -1,6 +1,7 @@
 import { type AppEnv, HttpError } from "@modelgate/http";
 import type { Context, Hono } from "hono";
 import { type ProxyDeps, proxyCall, proxyRoute, readRoute } from "./proxy-route.ts";
+import { familyOf } from "./target.ts";
 
 /** What `GET /v2` says of this server (the Open Inference Protocol's server metadata). */
 export interface ServerMetadata {
@@ -13,7 +14,8 @@ const V1_VERBS = { predict: "predict", explain: "explain" } as const;
 
 /**
  * KServe's own REST paths (docs/API.md, "KServe's paths"), as a KServe model server serves them, for every
- * registered model by its registry name (sent upstream as the entry's `modelName`): unmodified KServe clients
+ * registered KServe model (every entry but the `openai` ones) by its registry name (sent upstream as the entry's
+ * `modelName`): unmodified KServe clients
  * point at modelgate as they would at one InferenceService. Answers pass through as the model server sends
  * them; modelgate's own errors are KServe's `{"error": "..."}`.
  *
@@ -21,7 +23,7 @@ const V1_VERBS = { predict: "predict", explain: "explain" } as const;
  * kserveRoutes(app, deps, { name: "modelgate", version: "0.1.0", extensions: ["binary_tensor_data"] });
  */
 export function kserveRoutes(app: Hono<AppEnv>, deps: ProxyDeps, server: ServerMetadata): void {
-  const names = [...deps.targets.keys()];
+  const names = [...deps.targets.values()].filter((t) => familyOf(t.protocol) === "kserve").map((t) => t.name);
   app.get("/v1/models", (c) => c.json({ models: names }));
   app.post("/v1/models/:call", (c) => v1Call(c, deps));
   app.get("/v1/models/:name", readRoute(deps, "v1-status"));
