@@ -221,6 +221,9 @@ const OTHER_PATHS = [
   "/v2/",
   "/v2/models/a/b/c",
   "/v3/models",
+  "/openai",
+  "/openaix/v1/models",
+  "/openai/v1/images/generations",
 ];
 
 // ---- the tests ----
@@ -275,6 +278,25 @@ describe("the routing table", () => {
         const res = await gateway.request(url, { method });
         expect(res.status, `${method} ${url}`).toBe(200);
         expect(await res.json(), `${method} ${url}`).toEqual({ fn: route.fn, path: pathOf(url) });
+      }
+    }
+  });
+});
+
+describe("the local gateway off the routing table", () => {
+  it("sends paths that are no route where functionForPath says, as an ingress does (else its own 404)", async () => {
+    const apps = Object.fromEntries(
+      FUNCTIONS.map((fn) => [fn, new Hono<AppEnv>().all("*", (c) => c.json({ fn }))]),
+    ) as unknown as FunctionApps;
+    const logger = createLogger({ name: "test", level: "silent", destination: { write: () => undefined } });
+    const gateway = createGatewayApp(apps, { logger, maxBodyBytes: 1024 });
+    for (const url of OTHER_PATHS.filter((path) => !path.startsWith("/health/"))) {
+      for (const method of ["GET", "DELETE"]) {
+        const res = await gateway.request(url, { method });
+        const fn = functionForPath(url);
+        const what = `${method} ${url}`;
+        if (fn === undefined) expect(res.status, what).toBe(404);
+        else expect(await res.json(), what).toEqual({ fn });
       }
     }
   });

@@ -1,6 +1,6 @@
 import { type AppEnv, createBaseApp, type Logger, readText } from "@modelgate/http";
 import type { Hono } from "hono";
-import { type FunctionName, ROUTES } from "./routes.ts";
+import { type FunctionName, functionForPath, ROUTES } from "./routes.ts";
 
 /** The apps of every function, as each `createApp` returns them. */
 export type FunctionApps = Readonly<Record<FunctionName, Hono<AppEnv>>>;
@@ -37,7 +37,8 @@ export function dispatchRoot(headers: Headers, body: string): FunctionName {
 
 /**
  * The local gateway: every function's app on one port, under the same paths the ingress routes
- * (from the shared {@link ROUTES} table), plus `POST /` dispatch.
+ * (from the shared {@link ROUTES} table), plus `POST /` dispatch. Any other path goes where an ingress sends it
+ * ({@link functionForPath}: e.g. an unknown `/openai/...` path to predict, which answers in OpenAI's shape).
  *
  * @example
  * const app = createGatewayApp({ models, predict, deploy }, { logger, maxBodyBytes: 1 << 20 });
@@ -54,6 +55,10 @@ export function createGatewayApp(apps: FunctionApps, options: { logger: Logger; 
     const fn = dispatchRoot(c.req.raw.headers, body);
     const request = new Request(c.req.url, { method: "POST", headers: c.req.raw.headers, body });
     return apps[fn].fetch(request);
+  });
+  app.all("*", (c, next) => {
+    const fn = functionForPath(c.req.path);
+    return fn === undefined ? next() : apps[fn].fetch(c.req.raw, c.env);
   });
   return app;
 }

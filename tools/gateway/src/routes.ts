@@ -11,8 +11,8 @@ export interface Route {
 }
 
 /**
- * Every public route and its function: the one routing table (modelgate's own `/api/v1` and KServe's own
- * `/v1/models` and `/v2` paths; on `POST /v1/models/:call`, `:call` is `{name}:predict` or `{name}:explain`). The local gateway mounts from it,
+ * Every public route and its function: the one routing table (modelgate's own `/api/v1`, KServe's own
+ * `/v1/models` and `/v2` paths, and OpenAI's `/openai/v1` API; on `POST /v1/models/:call`, `:call` is `{name}:predict` or `{name}:explain`). The local gateway mounts from it,
  * and the ingress manifests (Istio and Gateway API overlays) are tested against it, so the two cannot drift.
  *
  * @example
@@ -40,17 +40,28 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v2/models/:name/infer", fn: "predict" },
   { method: "GET", path: "/v2/models/:name/ready", fn: "predict" },
   { method: "GET", path: "/v2/models/:name", fn: "predict" },
+  { method: "GET", path: "/openai/v1/models", fn: "predict" },
+  { method: "POST", path: "/openai/v1/chat/completions", fn: "predict" },
+  { method: "POST", path: "/openai/v1/completions", fn: "predict" },
+  { method: "POST", path: "/openai/v1/embeddings", fn: "predict" },
 ];
 
-/** True for KServe's own paths: `/v1/models` and below, `/v2` and below. */
-function isKservePath(path: string): boolean {
-  return path === "/v1/models" || path.startsWith("/v1/models/") || path === "/v2" || path.startsWith("/v2/");
+/** True for KServe's own paths (`/v1/models` and below, `/v2` and below) and OpenAI's (`/openai` and below). */
+function isModelServerPath(path: string): boolean {
+  return (
+    path === "/v1/models" ||
+    path.startsWith("/v1/models/") ||
+    path === "/v2" ||
+    path.startsWith("/v2/") ||
+    path === "/openai" ||
+    path.startsWith("/openai/")
+  );
 }
 
 /**
  * The function a request path belongs to, by path alone (as an ingress routes): predict for
- * `/api/v1/models/{name}/predict|explain|infer`, `/api/v1/detect` and KServe's own paths (`/v1/models...`,
- * `/v2...`), models for other `/api/v1/models...`,
+ * `/api/v1/models/{name}/predict|explain|infer`, `/api/v1/detect`, KServe's own paths (`/v1/models...`,
+ * `/v2...`) and OpenAI's (`/openai/...`), models for other `/api/v1/models...`,
  * deploy for `/api/v1/deploy`, `/api/v1/undeploy...` and `/api/v1/inferenceservices...`; `undefined` otherwise.
  *
  * @example
@@ -58,7 +69,7 @@ function isKservePath(path: string): boolean {
  */
 export function functionForPath(path: string): FunctionName | undefined {
   if (/^\/api\/v1\/models\/[^/]+\/(predict|explain|infer)$/.test(path) || path === "/api/v1/detect") return "predict";
-  if (isKservePath(path)) return "predict";
+  if (isModelServerPath(path)) return "predict";
   if (path === "/api/v1/models" || path.startsWith("/api/v1/models/")) return "models";
   if (
     path === "/api/v1/deploy" ||

@@ -29,9 +29,16 @@ describe("the gateway's routing", () => {
     },
   );
 
-  it("answers 404 for paths outside the table", async () => {
-    expect((await gateway.request("/api/v1/models/a/b/c")).status).toBe(404);
-    expect((await gateway.request("/api/v1/deploy", { method: "GET" })).status).toBe(404);
+  it("sends other paths of a function's prefix to it, as an ingress does (the function answers its 404)", async () => {
+    expect(await (await gateway.request("/api/v1/models/a/b/c")).json()).toMatchObject({ fn: "models" });
+    expect(await (await gateway.request("/api/v1/deploy", { method: "GET" })).json()).toMatchObject({ fn: "deploy" });
+    expect(await (await gateway.request("/openai/v1/images")).json()).toMatchObject({ fn: "predict" });
+  });
+
+  it("answers 404 itself for paths of no function", async () => {
+    const res = await gateway.request("/api/v2/models");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: "no route for GET /api/v2/models" });
   });
 
   it("answers its own health routes", async () => {
