@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isNumberRow, scoreRow } from "./anomaly-scorer.ts";
+import { echoAnswer } from "./echo-chat.ts";
 
 /** A running sample model server. */
 export interface SampleModel {
@@ -98,21 +99,68 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown> |
   }
 }
 
+/** Milliseconds between two streamed events of the echo model (so that a client sees them arrive one by one). */
+const EVENT_GAP_MS = 20;
+
+/** OpenAI's API under `/openai/v1`, for the same names: the echo model (echo-chat.ts). */
+async function handleOpenAI(
+  names: ReadonlySet<string>,
+  path: string,
+  body: Record<string, unknown> | string | undefined,
+  res: ServerResponse,
+): Promise<boolean> {
+  if (path === "/openai/v1/models") {
+    const data = [...names].map((id) => ({ id, object: "model", created: 0, owned_by: "modelgate-sample" }));
+    writeJson(res, 200, { object: "list", data });
+    return true;
+  }
+  const call =
+    path === "/openai/v1/chat/completions" ? "chat" : path === "/openai/v1/completions" ? "completions" : undefined;
+  if (call === undefined) return false;
+  if (typeof body !== "object") {
+    writeJson(res, 400, { error: "Expected a JSON object body" });
+    return true;
+  }
+  const model = typeof body.model === "string" ? body.model : "";
+  if (!names.has(model)) {
+    writeJson(res, 404, notFound(model).body);
+    return true;
+  }
+  const answer = echoAnswer(call, body);
+  if (answer.kind === "json") {
+    writeJson(res, answer.status, answer.body);
+    return true;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  for (const event of answer.events) {
+    await new Promise((resolve) => setTimeout(resolve, EVENT_GAP_MS));
+    if (res.destroyed) return true;
+    res.write(`data: ${event}\n\n`);
+  }
+  res.end();
+  return true;
+}
+
+function writeJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
 async function handle(names: ReadonlySet<string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
   const path = new URL(req.url ?? "/", "http://sample").pathname;
+  if (path.startsWith("/openai/") && (await handleOpenAI(names, path, body, res))) return;
   const answer =
     typeof body === "string"
       ? badRequest(`Unrecognized request format: ${body}`)
       : sampleModelAnswer(names, req.method ?? "GET", path, body);
-  const text = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
+  writeJson(res, answer.status, answer.body);
 }
 
 /**
- * Starts the sample anomaly scorer: a small model server speaking the KServe V1 and V2 protocols, serving
- * every name in `names`. It lets the local gateway answer list, health and predict with no cluster.
+ * Starts the sample anomaly scorer: a small model server speaking the KServe V1 and V2 protocols (and, as an
+ * echo model, OpenAI's API under `/openai/v1`), serving every name in `names`. It lets the local gateway answer list, health and predict with no cluster.
  *
  * @example
  * const model = await startSampleModel({ names: ["anomaly-detector"] });

@@ -101,3 +101,61 @@ describe("startSampleModel", () => {
     expect(await res.json()).toEqual({ error: "Unrecognized request format: not an object" });
   });
 });
+
+describe("the echo model (OpenAI's API)", () => {
+  let model: SampleModel;
+  beforeAll(async () => {
+    model = await startSampleModel({ names: ["assistant"] });
+  });
+  afterAll(() => model.close());
+
+  const call = (path: string, body: unknown) =>
+    fetch(`${model.url}/openai/v1/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("lists its names and answers chat completions and completions whole", async () => {
+    expect(await (await fetch(`${model.url}/openai/v1/models`)).json()).toEqual({
+      object: "list",
+      data: [{ id: "assistant", object: "model", created: 0, owned_by: "modelgate-sample" }],
+    });
+    const chat = await call("chat/completions", {
+      model: "assistant",
+      messages: [{ role: "user", content: "hi you" }],
+    });
+    expect(await chat.json()).toMatchObject({
+      object: "chat.completion",
+      model: "assistant",
+      choices: [{ message: { role: "assistant", content: "echo: hi you" }, finish_reason: "stop" }],
+      usage: { completion_tokens: 3 },
+    });
+    const completion = await call("completions", { model: "assistant", prompt: ["say this"] });
+    expect(await completion.json()).toMatchObject({ object: "text_completion", choices: [{ text: "echo: say this" }] });
+  });
+
+  it("streams one chunk per word, then a last chunk and [DONE], which join to the whole answer", async () => {
+    const res = await call("chat/completions", {
+      model: "assistant",
+      stream: true,
+      messages: [{ role: "user", content: "one two" }],
+    });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const events = (await res.text())
+      .split("\n\n")
+      .filter((e) => e !== "")
+      .map((e) => e.replace(/^data: /, ""));
+    expect(events.at(-1)).toBe("[DONE]");
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: { delta: { content?: string } }[] });
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("echo: one two");
+    expect(chunks).toHaveLength(4);
+  });
+
+  it("answers 404 for a name it does not serve and 400 without a message", async () => {
+    expect((await call("chat/completions", { model: "other", messages: [] })).status).toBe(404);
+    const bad = await call("chat/completions", { model: "assistant", messages: [] });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'Expected "messages" with a last message of string content' });
+  });
+});

@@ -86,6 +86,7 @@ describe("startGateway", () => {
         "anomaly-detector",
         "predictive-analytics",
         "failure-classifier",
+        "assistant",
       ]);
       expect(list.models[0]?.url).toBe(gw.sample?.url);
       for (const model of list.models) {
