@@ -35,14 +35,14 @@ export class OpenAIError extends HttpError {
   constructor(
     status: ContentfulStatusCode,
     message: string,
-    options: { param?: string; code?: string; cause?: unknown; headers?: Record<string, string> } = {},
+    options: { param?: string; code?: string | null; cause?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(status, message, { cause: options.cause, headers: options.headers ?? {} });
     this.name = "OpenAIError";
     const kind = KINDS[status] ?? { type: status >= 500 ? "api_error" : "invalid_request_error", code: null };
     this.type = kind.type;
     this.param = options.param ?? null;
-    this.code = options.code ?? kind.code;
+    this.code = options.code === undefined ? kind.code : options.code;
   }
 
   override toJSON(): OpenAIErrorBody & Record<string, unknown> {

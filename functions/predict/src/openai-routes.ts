@@ -34,7 +34,7 @@ export function openaiRoutes(app: Hono<AppEnv>, deps: ProxyDeps): void {
   app.get("/openai/v1/models", (c) => c.json({ object: "list", data: listed }));
   for (const [path, operation] of CALLS) app.post(path, (c) => openaiCall(c, deps, operation));
   app.all("/openai/*", (c) => {
-    throw new OpenAIError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+    throw new OpenAIError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { code: null });
   });
 }
 

@@ -146,7 +146,12 @@ describe("OpenAI's API: bad input, in OpenAI's shape, nothing sent", () => {
     const { app } = await setup();
     const res = await app.request("/openai/v1/images/generations", { method: "POST", body: "{}" });
     expect(res.status).toBe(404);
-    expect(await openaiError(res)).toMatchObject({ message: "no route for POST /openai/v1/images/generations" });
+    expect(await openaiError(res)).toEqual({
+      message: "no route for POST /openai/v1/images/generations",
+      type: "invalid_request_error",
+      param: null,
+      code: null,
+    });
   });
 
   it("a body over MAX_BODY_BYTES: 413 in OpenAI's shape", async () => {
