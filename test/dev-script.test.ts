@@ -61,7 +61,7 @@ describe("./dev start", () => {
         child.once("exit", (code) => fail(new Error(`./dev start exited ${code}:\n${seen}`)));
       });
       const list = (await (await fetch(`${url}/api/v1/models`)).json()) as { total: number };
-      expect(list.total).toBe(3);
+      expect(list.total).toBe(4);
     } finally {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((done) => child.once("exit", done));
