@@ -5,8 +5,9 @@
  * (a) direct, (b) a bare node:http keep-alive proxy (the baseline), (c) the predict function served on a real
  * port, (d) nginx as reverse proxy when installed. Servers run in child processes (nginx: one worker),
  * the load generator (autocannon) in this one. Prints req/s and p50/p99, p99 at a fixed 1,000 req/s for (a)
- * and (c), the time of a 10 MB body for each, the resident memory of (c) over a series of 10 MB bodies, and the
- * ratios against the targets.
+ * and (c), the time of a 10 MB body for each, the resident memory of (c) over a series of 10 MB bodies, the
+ * front door (V2 infer on KServe's own path beside modelgate's, and the time to the first streamed event of an
+ * OpenAI chat completion through (c) and direct), and the ratios against the targets.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -31,6 +32,18 @@ const DETECT_PATH = "/api/v1/detect";
 /** The same instances in the KubeHeal engine's shape: `/api/v1/detect` turns it into the V1 predict above. */
 const DETECT_BODY = '{"model":"bench","instances":[[1.5,-2.25,3,4]]}';
 const ANSWER = '{"predictions":[2.6875],"server_id":"bench"}';
+/** V2 infer on modelgate's path and on KServe's own (the upstream answers both with ANSWER). */
+const INFER_PATHS = { modelgate: "/api/v1/models/bench/infer", kserve: "/v2/models/bench/infer" };
+const INFER_BODY = '{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1.5,-2.25,3,4]}]}';
+/** A streamed chat completion: the upstream sends its first event at once, then the rest 10 ms apart. */
+const CHAT = {
+  upstreamPath: "/openai/v1/chat/completions",
+  body: '{"model":"chat","stream":true,"messages":[{"role":"user","content":"hi"}]}',
+  events: ['{"choices":[{"delta":{"content":"echo: "}}]}', '{"choices":[{"delta":{"content":"hi"}}]}', "[DONE]"],
+  gapMs: 10,
+  warmups: 5,
+  runs: 50,
+};
 
 const THROUGHPUT = { connections: 32, warmupSeconds: 1, seconds: 6 };
 /**
@@ -48,15 +61,26 @@ const TARGETS = {
   bigBodySeriesGrowthMb: 64,
   detectVsPredict: 0.9,
   detectP99OverPredictMs: 2,
+  /** KServe's own path costs what modelgate's does: the same route code behind another path. */
+  kservePathVsModelgatePath: 0.95,
 };
 
 // ---------------------------------------------------------------------------------------------- servers
 
-/** The upstream: reads the body whole, answers a small JSON. */
+/** The upstream: reads the body whole, answers a small JSON (a chat completion: its events, streamed). */
 function serveUpstream(): Promise<number> {
   const server = createServer((req, res) => {
     req.on("data", () => {});
-    req.on("end", () => {
+    req.on("end", async () => {
+      if (req.url === CHAT.upstreamPath) {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        for (const [index, event] of CHAT.events.entries()) {
+          if (index > 0) await new Promise((resolve) => setTimeout(resolve, CHAT.gapMs));
+          res.write(`data: ${event}\n\n`);
+        }
+        res.end();
+        return;
+      }
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(ANSWER) });
       res.end(ANSWER);
     });
@@ -98,7 +122,11 @@ function serveBareProxy(upstreamPort: number): Promise<number> {
 
 /** (c) The predict function, as `main.ts` serves it (hono on @hono/node-server, info logging). */
 async function servePredict(upstreamPort: number): Promise<number> {
-  const registry = [{ name: "bench", type: "anomaly", url: `http://127.0.0.1:${upstreamPort}` }];
+  const url = `http://127.0.0.1:${upstreamPort}`;
+  const registry = [
+    { name: "bench", type: "anomaly", url },
+    { name: "chat", type: "predictive", protocol: "openai", url },
+  ];
   const config = loadConfig({ KSERVE_MODEL_REGISTRY: JSON.stringify(registry) });
   const logger = createLogger({ name: "predict", level: config.logLevel });
   const served = await serve(createApp({ config, logger }), { port: 0, hostname: "127.0.0.1" });
@@ -392,6 +420,37 @@ async function bigBody(urls: readonly string[]): Promise<number[]> {
   );
 }
 
+/** Median milliseconds from sending a streamed chat completion to its first event, per url, interleaved. */
+async function firstEvent(urls: readonly string[]): Promise<number[]> {
+  const times = urls.map((): number[] => []);
+  for (let run = 0; run < CHAT.warmups + CHAT.runs; run++) {
+    for (const [index, url] of urls.entries()) {
+      const started = process.hrtime.bigint();
+      const res = await request(url, {
+        method: "POST",
+        body: CHAT.body,
+        headers: { "content-type": "application/json" },
+      });
+      let first: bigint | undefined;
+      let text = "";
+      for await (const chunk of res.body) {
+        first ??= process.hrtime.bigint();
+        text += String(chunk);
+      }
+      if (res.statusCode !== 200 || !text.endsWith("data: [DONE]\n\n")) {
+        throw new Error(`${url} answered ${res.statusCode} to the streamed chat: ${text.slice(0, 200)}`);
+      }
+      if (run >= CHAT.warmups && first !== undefined) times[index]?.push(Number(first - started) / 1e6);
+    }
+  }
+  return times.map((list) =>
+    percentile(
+      [...list].sort((x, y) => x - y),
+      0.5,
+    ),
+  );
+}
+
 /** Resident memory of `pids` (kB): now (VmRSS) and the most so far (VmHWM), from /proc; NaN elsewhere. */
 function residentKb(pids: readonly number[]): { now: number; peak: number } {
   let now = 0;
@@ -505,6 +564,22 @@ export async function runPredictBench(): Promise<void> {
     const detected = await throughput(detectUrl, predict.pids(), DETECT_BODY);
     console.log(line("(e) predict: /api/v1/detect", detected));
 
+    // The front door: V2 infer on KServe's own path and on modelgate's, alternated (A B A B) on the same process.
+    const inferRuns: Record<keyof typeof INFER_PATHS, Measured[]> = { modelgate: [], kserve: [] };
+    for (let round = 0; round < 2; round++) {
+      for (const which of ["modelgate", "kserve"] as const) {
+        const url = `http://127.0.0.1:${predict.port}${INFER_PATHS[which]}`;
+        inferRuns[which].push(await throughput(url, predict.pids(), INFER_BODY));
+      }
+    }
+    const inferRps = (which: keyof typeof INFER_PATHS) =>
+      inferRuns[which].reduce((sum, m) => sum + m.rps, 0) / inferRuns[which].length;
+    for (const which of ["modelgate", "kserve"] as const) {
+      for (const [round, measured] of inferRuns[which].entries()) {
+        console.log(line(`(f) ${which === "kserve" ? "KServe's" : "modelgate's"} infer #${round + 1}`, measured));
+      }
+    }
+
     let fixedDirect: Measured | undefined;
     let fixedPredict: Measured | undefined;
     for (const connections of FIXED_RATE.connections) {
@@ -526,6 +601,15 @@ export async function runPredictBench(): Promise<void> {
     console.log(
       `\n10 MB body, declared length (median of ${BIG_BODY.runs}, interleaved): ` +
         rows.map((row, i) => `${row.label} ${(bigTimes[i] ?? Number.NaN).toFixed(1)} ms`).join(", "),
+    );
+
+    const [firstDirect = Number.NaN, firstPredict = Number.NaN] = await firstEvent([
+      `http://127.0.0.1:${upstream.port}${CHAT.upstreamPath}`,
+      `http://127.0.0.1:${predict.port}/openai/v1/chat/completions`,
+    ]);
+    console.log(
+      `\nStreamed chat completion, time to the first event (median of ${CHAT.runs}, interleaved): ` +
+        `(a) direct ${firstDirect.toFixed(2)} ms, (c) predict ${firstPredict.toFixed(2)} ms`,
     );
 
     const memory = await bigBodyMemory(viaPredict.url, viaPredict.pids());
@@ -561,6 +645,13 @@ export async function runPredictBench(): Promise<void> {
     );
     console.log(
       `  detect p99 at ${THROUGHPUT.connections} connections, (e) - (c) = ${detectP99Delta.toFixed(3)} ms (target <= ${TARGETS.detectP99OverPredictMs} ms): ${verdict(detectP99Delta <= TARGETS.detectP99OverPredictMs)}`,
+    );
+    const inferRatio = inferRps("kserve") / inferRps("modelgate");
+    console.log(
+      `  V2 infer, KServe's path / modelgate's = ${inferRatio.toFixed(2)} (mean of 2 alternated runs each; target >= ${TARGETS.kservePathVsModelgatePath}, the same within noise): ${verdict(inferRatio >= TARGETS.kservePathVsModelgatePath)}`,
+    );
+    console.log(
+      `  time to the first streamed event, (c) - (a) = ${(firstPredict - firstDirect).toFixed(2)} ms ((c)/(a) = ${(firstPredict / firstDirect).toFixed(2)}; no target: the cost of the extra hop)`,
     );
     const nginxRow = rows[3];
     const nginxRps = nginxRow === undefined ? undefined : results.get(nginxRow)?.rps;
