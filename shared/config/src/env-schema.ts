@@ -160,6 +160,7 @@ const legacyService = optional(z.string().check(z.regex(DNS_1123_LABEL, { error:
 export const envSchema = z
   .object({
     KSERVE_MODEL_REGISTRY: registryJson,
+    KSERVE_MODEL_REGISTRY_FILE: optional(z.string().check(z.trim(), z.minLength(1, { error: "must be a file path" }))),
     KSERVE_NAMESPACE: namespace,
     KUBERNETES_DEFAULT_NAMESPACE: namespace,
     KSERVE_URL_TEMPLATE: urlTemplate,
@@ -187,6 +188,13 @@ export const envSchema = z
   .check(
     z.superRefine(
       (env, ctx) => {
+        if (env.KSERVE_MODEL_REGISTRY !== undefined && env.KSERVE_MODEL_REGISTRY_FILE !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["KSERVE_MODEL_REGISTRY_FILE"],
+            message: "is set with KSERVE_MODEL_REGISTRY: set one of the two",
+          });
+        }
         const a = env.KSERVE_NAMESPACE;
         const b = env.KUBERNETES_DEFAULT_NAMESPACE;
         if (typeof a === "string" && typeof b === "string" && a !== "" && b !== "" && a !== b) {

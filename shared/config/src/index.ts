@@ -13,6 +13,7 @@ export {
   type Protocol,
 } from "./entry-schema.ts";
 export { AUTH_MODES, DEFAULT_NAMESPACE, type Env, envSchema, LOG_LEVELS } from "./env-schema.ts";
+export { diffRegistries, LiveRegistry, type RegistryChange, type RegistryView } from "./live-registry.ts";
 export {
   type Config,
   type LoadConfigOptions,
@@ -22,3 +23,5 @@ export {
 } from "./load-config.ts";
 export { baseUrl, DEFAULT_URL_TEMPLATE, type ModelEntry } from "./model-entry.ts";
 export { Registry } from "./registry.ts";
+export { parseRegistryText, type RegistryDefaults, type RegistryReading, readRegistryFile } from "./registry-file.ts";
+export { type RegistryWatch, type WatchRegistryOptions, watchRegistryFile } from "./registry-watcher.ts";

@@ -12,14 +12,18 @@ import {
 import { formatIssues } from "./format-issues.ts";
 import { toModelEntry } from "./model-entry.ts";
 import { Registry } from "./registry.ts";
+import { readRegistryFile } from "./registry-file.ts";
 
 /** Where the registry came from. */
-export type RegistrySource = "KSERVE_MODEL_REGISTRY" | "legacy" | "example" | "none";
+export type RegistrySource = "KSERVE_MODEL_REGISTRY" | "KSERVE_MODEL_REGISTRY_FILE" | "legacy" | "example" | "none";
 
 /** Everything modelgate's functions are configured by, validated and defaulted (docs/CONFIGURATION.md). */
 export interface Config {
+  /** The registry at start (a registry file's later versions: `watchRegistryFile`). */
   readonly registry: Registry;
   readonly registrySource: RegistrySource;
+  /** `KSERVE_MODEL_REGISTRY_FILE`: the registry file, watched for changes; `undefined` when not used. */
+  readonly registryFile: string | undefined;
   readonly defaultNamespace: string;
   readonly urlTemplate: string;
   /** `KSERVE_TIMEOUT` in milliseconds. */
@@ -66,6 +70,8 @@ export interface LoadConfigOptions {
   fallbackRegistry?: readonly unknown[];
   /** Overrides `KSERVE_URL_TEMPLATE` for the fallback registry only. */
   fallbackUrlTemplate?: string;
+  /** Reads `KSERVE_MODEL_REGISTRY_FILE` (default: the file system, UTF-8). */
+  readFile?: (path: string) => string;
 }
 
 function legacyEntries(env: {
@@ -118,7 +124,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     if (e.KSERVE_ANOMALY_DETECTOR_SERVICE !== undefined || e.KSERVE_PREDICTIVE_ANALYTICS_SERVICE !== undefined) {
       warnings.push("KSERVE_MODEL_REGISTRY is set: the legacy KSERVE_*_SERVICE variables are ignored");
     }
-  } else {
+  } else if (e.KSERVE_MODEL_REGISTRY_FILE === undefined) {
     inputs = legacyEntries(e);
     if (inputs.length > 0) registrySource = "legacy";
     else if (fallback !== undefined) {
@@ -127,7 +133,13 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       urlTemplate = options.fallbackUrlTemplate ?? urlTemplate;
     } else warnings.push("no model registry configured (KSERVE_MODEL_REGISTRY is unset): the registry is empty");
   }
-  const registry = new Registry(inputs.map((input) => toModelEntry(input, defaultNamespace, urlTemplate)));
+  let registry = new Registry(inputs.map((input) => toModelEntry(input, defaultNamespace, urlTemplate)));
+  if (e.KSERVE_MODEL_REGISTRY_FILE !== undefined) {
+    const reading = readRegistryFile(e.KSERVE_MODEL_REGISTRY_FILE, { defaultNamespace, urlTemplate }, options.readFile);
+    if (!reading.ok) throw new ConfigError(reading.issues);
+    registry = reading.registry;
+    registrySource = "KSERVE_MODEL_REGISTRY_FILE";
+  }
   const allowedNamespaces =
     e.KSERVE_ALLOWED_NAMESPACES ?? [...new Set([defaultNamespace, ...registry.namespaces()])].sort();
   const auth = e.MODELGATE_AUTH ?? "kubernetes";
@@ -135,6 +147,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   return {
     registry,
     registrySource,
+    registryFile: e.KSERVE_MODEL_REGISTRY_FILE,
     defaultNamespace,
     urlTemplate,
     timeoutMs: e.KSERVE_TIMEOUT ?? 30_000,
