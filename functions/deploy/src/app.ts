@@ -1,4 +1,4 @@
-import type { Config } from "@modelgate/config";
+import type { Config, RegistryView } from "@modelgate/config";
 import { type AppEnv, createBaseApp, HttpError, type Logger, readJsonObject, readText } from "@modelgate/http";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createAuthorizer } from "./auth/create-authorizer.ts";
@@ -23,6 +23,11 @@ export interface DeployDeps {
   connection?: KubeConnection;
   /** The InferenceService client; default: over {@link DeployDeps.connection}. */
   kube?: IsvcClientFactory;
+  /**
+   * The registry as it is now (a registry file's latest good version); default `config.registry`. The
+   * namespaces deploy may touch stay those of the start (`KSERVE_ALLOWED_NAMESPACES`, else the start's registry).
+   */
+  registry?: RegistryView;
 }
 
 /**
@@ -53,8 +58,14 @@ export function createApp(deps: DeployDeps): Hono<AppEnv> {
   const connection = deps.connection ?? kubeConnection(config.kubernetes);
   const kube = deps.kube ?? isvcClientFactory(connection);
   const authorizer = deps.authorizer ?? createAuthorizer(config, connection, deps.logger);
+  const view = deps.registry ?? { current: () => config.registry };
   const service = new DeployService({
-    config,
+    config: {
+      get registry() {
+        return view.current();
+      },
+      allowedNamespaces: config.allowedNamespaces,
+    },
     kube,
     ...(authorizer ? { authorizer } : {}),
   });

@@ -1,4 +1,4 @@
 import { runFunction } from "@modelgate/http";
 import { createApp } from "./app.ts";
 
-await runFunction("deploy", (config, logger) => createApp({ config, logger }));
+await runFunction("deploy", (config, logger, registry) => createApp({ config, logger, registry }));

@@ -1,4 +1,4 @@
-import type { Config } from "@modelgate/config";
+import type { Config, RegistryView } from "@modelgate/config";
 import { type AppEnv, createBaseApp, HttpError, type Logger } from "@modelgate/http";
 import type { Hono } from "hono";
 import { probeModel } from "./health-probe.ts";
@@ -11,6 +11,8 @@ export interface ModelsDeps {
   logger: Logger;
   /** The fetch used to ask models for their health (tests inject one). */
   fetch?: typeof fetch;
+  /** The registry as it is now (a registry file's latest good version); default `config.registry`. */
+  registry?: RegistryView;
 }
 
 /**
@@ -22,17 +24,18 @@ export interface ModelsDeps {
  * await app.request("/api/v1/models?type=anomaly");
  */
 export function createApp(deps: ModelsDeps): Hono<AppEnv> {
-  const { registry } = deps.config;
+  const view = deps.registry ?? { current: () => deps.config.registry };
   const app = createBaseApp({ name: "models", logger: deps.logger });
 
   const list = (query: Record<string, string | undefined>) => {
     const { type, limit, offset } = parseListQuery(query);
+    const registry = view.current();
     const matches = type === undefined ? registry.entries : registry.byType(type);
     const page = matches.slice(offset, limit === undefined ? undefined : offset + limit);
     return { models: page.map(toModelView), total: matches.length };
   };
   const find = (name: string) => {
-    const entry = registry.get(name);
+    const entry = view.current().get(name);
     if (!entry) throw new HttpError(404, `model not found: ${name}`);
     return entry;
   };

@@ -1,4 +1,4 @@
 import { runFunction } from "@modelgate/http";
 import { createApp } from "./app.ts";
 
-await runFunction("models", (config, logger) => createApp({ config, logger }));
+await runFunction("models", (config, logger, registry) => createApp({ config, logger, registry }));

@@ -1,4 +1,4 @@
-import type { Config } from "@modelgate/config";
+import type { Config, Registry, RegistryView } from "@modelgate/config";
 import { type AppEnv, createBaseApp, type Logger } from "@modelgate/http";
 import type { Hono } from "hono";
 import packageJson from "../package.json" with { type: "json" };
@@ -20,6 +20,8 @@ export interface PredictDeps {
    * origin, over `node:http` for the first calls and undici's pools after them.
    */
   readonly dispatcher?: UpstreamDispatcher;
+  /** The registry as it is now (a registry file's latest good version); default `config.registry`. */
+  readonly registry?: RegistryView;
 }
 
 /** What `GET /v2` answers: binary tensors (KServe's extension) pass through, byte for byte. */
@@ -37,11 +39,20 @@ const SERVER: ServerMetadata = { name: "modelgate", version: packageJson.version
  */
 export function createApp(deps: PredictDeps): Hono<AppEnv> {
   const { config } = deps;
-  const targets = new Map<string, Target>(
-    config.registry.entries.map((entry) => [entry.name, toTarget(entry, config.timeoutMs)]),
-  );
+  const view = deps.registry ?? { current: () => config.registry };
+  // The targets of one registry version, made once per version (a reload replaces the registry whole).
+  let made: { registry: Registry; targets: ReadonlyMap<string, Target> } | undefined;
+  const targetsOf = (registry: Registry): ReadonlyMap<string, Target> => {
+    if (made?.registry !== registry) {
+      const targets = new Map(registry.entries.map((entry) => [entry.name, toTarget(entry, config.timeoutMs)]));
+      made = { registry, targets };
+    }
+    return made.targets;
+  };
   const proxy: ProxyDeps = {
-    targets,
+    get targets() {
+      return targetsOf(view.current());
+    },
     dispatcher: deps.dispatcher ?? createDispatcher(),
     maxBodyBytes: config.maxBodyBytes,
   };

@@ -23,14 +23,14 @@ const V1_VERBS = { predict: "predict", explain: "explain" } as const;
  * kserveRoutes(app, deps, { name: "modelgate", version: "0.1.0", extensions: ["binary_tensor_data"] });
  */
 export function kserveRoutes(app: Hono<AppEnv>, deps: ProxyDeps, server: ServerMetadata): void {
-  const names = [...deps.targets.values()].filter((t) => familyOf(t.protocol) === "kserve").map((t) => t.name);
-  app.get("/v1/models", (c) => c.json({ models: names }));
+  const names = () => [...deps.targets.values()].filter((t) => familyOf(t.protocol) === "kserve").map((t) => t.name);
+  app.get("/v1/models", (c) => c.json({ models: names() }));
   app.post("/v1/models/:call", (c) => v1Call(c, deps));
   app.get("/v1/models/:name", readRoute(deps, "v1-status"));
   app.get("/v2", (c) => c.json(server));
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", (c) => c.json({ ready: true }));
-  app.get("/v2/models", (c) => c.json({ models: names }));
+  app.get("/v2/models", (c) => c.json({ models: names() }));
   app.post("/v2/models/:name/infer", proxyRoute(deps, "infer"));
   app.get("/v2/models/:name/ready", readRoute(deps, "v2-ready"));
   app.get("/v2/models/:name", readRoute(deps, "v2-metadata"));

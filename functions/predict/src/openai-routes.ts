@@ -28,10 +28,11 @@ const CALLS: readonly (readonly [path: string, operation: Operation])[] = [
  * openaiRoutes(app, deps);
  */
 export function openaiRoutes(app: Hono<AppEnv>, deps: ProxyDeps): void {
-  const listed = [...deps.targets.values()]
-    .filter((target) => familyOf(target.protocol) === "openai")
-    .map((target) => ({ id: target.name, object: "model", created: 0, owned_by: "modelgate" }));
-  app.get("/openai/v1/models", (c) => c.json({ object: "list", data: listed }));
+  const listed = () =>
+    [...deps.targets.values()]
+      .filter((target) => familyOf(target.protocol) === "openai")
+      .map((target) => ({ id: target.name, object: "model", created: 0, owned_by: "modelgate" }));
+  app.get("/openai/v1/models", (c) => c.json({ object: "list", data: listed() }));
   for (const [path, operation] of CALLS) app.post(path, (c) => openaiCall(c, deps, operation));
   app.all("/openai/*", (c) => {
     throw new OpenAIError(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`, { code: null });

@@ -11,6 +11,7 @@ import type { UpstreamDispatcher } from "./upstream-dispatcher.ts";
 
 /** What the proxy routes need. */
 export interface ProxyDeps {
+  /** The registry's targets as it is now: read per request (a reload may replace them). */
   readonly targets: ReadonlyMap<string, Target>;
   readonly dispatcher: UpstreamDispatcher;
   readonly maxBodyBytes: number;

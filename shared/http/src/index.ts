@@ -6,5 +6,5 @@ export { createLogger, errorDetails, type LogDestination, type LogFn, type Logge
 export { onError } from "./on-error.ts";
 export { parseJsonObject, readJsonObject, readText, tooLarge } from "./read-json.ts";
 export { requestId } from "./request-id.ts";
-export { loadConfigOrExit, logStartup, runFunction } from "./run-function.ts";
+export { liveRegistry, loadConfigOrExit, logStartup, runFunction } from "./run-function.ts";
 export { closeOnSignals, isLoopback, ListenError, type Served, type ServeOptions, serve } from "./serve.ts";

@@ -1,4 +1,13 @@
-import { type Config, ConfigError, type Env, type LoadConfigOptions, loadConfig } from "@modelgate/config";
+import {
+  type Config,
+  ConfigError,
+  type Env,
+  LiveRegistry,
+  type LoadConfigOptions,
+  loadConfig,
+  type RegistryView,
+  watchRegistryFile,
+} from "@modelgate/config";
 import type { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -28,20 +37,46 @@ export function logStartup(logger: Logger, config: Config): void {
 }
 
 /**
- * What every function's `main.ts` does: load config, log, build the app, serve on `PORT`, close on SIGTERM.
+ * The registry as it is now: `config.registry`, or, with `KSERVE_MODEL_REGISTRY_FILE`, the file's latest good
+ * version, watched from now on. Each reload logs what was added, changed and removed; a refused version logs
+ * every problem (as at start) and the registry before it keeps serving.
  *
  * @example
- * await runFunction("models", (config, logger) => createApp({ config, logger }));
+ * const registry = liveRegistry(config, logger);
+ */
+export function liveRegistry(config: Config, logger: Logger): RegistryView & { close(): void } {
+  const live = new LiveRegistry(config.registry);
+  const path = config.registryFile;
+  if (path === undefined) return Object.assign(live, { close: () => undefined });
+  const watch = watchRegistryFile(path, {
+    live,
+    defaults: { defaultNamespace: config.defaultNamespace, urlTemplate: config.urlTemplate },
+    onReload: (change) => logger.info({ ...change, models: live.current().size, file: path }, "registry reloaded"),
+    onRefused: (issues) =>
+      logger.error(
+        { issues, file: path },
+        `registry file refused, the registry before it keeps serving: ${issues.join("; ")}`,
+      ),
+  });
+  return Object.assign(live, { close: () => watch.close() });
+}
+
+/**
+ * What every function's `main.ts` does: load config, log, build the app (with the registry as it is now,
+ * {@link liveRegistry}), serve on `PORT`, close on SIGTERM.
+ *
+ * @example
+ * await runFunction("models", (config, logger, registry) => createApp({ config, logger, registry }));
  */
 export async function runFunction(
   name: string,
-  createApp: (config: Config, logger: Logger) => Hono<AppEnv> | Promise<Hono<AppEnv>>,
+  createApp: (config: Config, logger: Logger, registry: RegistryView) => Hono<AppEnv> | Promise<Hono<AppEnv>>,
   env: Env = process.env,
 ): Promise<Served> {
   const config = loadConfigOrExit(env);
   const logger = createLogger({ name, level: config.logLevel });
   logStartup(logger, config);
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger, liveRegistry(config, logger));
   const served = await serve(app, { port: config.port, hostname: config.host, timeouts: config.server, logger }).catch(
     exitOnListenError,
   );

@@ -1,6 +1,6 @@
 import { type Config, type Env, loadConfig } from "@modelgate/config";
 import { createApp as createDeployApp } from "@modelgate/deploy";
-import { createLogger, isLoopback, type Logger, logStartup, type Served, serve } from "@modelgate/http";
+import { createLogger, isLoopback, type Logger, liveRegistry, logStartup, type Served, serve } from "@modelgate/http";
 import { createApp as createModelsApp } from "@modelgate/models";
 import { createApp as createPredictApp } from "@modelgate/predict";
 import { type SampleModel, startSampleModel } from "@modelgate/sample-model";
@@ -24,7 +24,7 @@ export interface Gateway {
 
 /**
  * Starts the local gateway: with no registry configured, the example registry and the sample model
- * that serves it; otherwise the user's registry. Throws `ConfigError` on a bad configuration.
+ * that serves it; otherwise the user's registry (a registry file is watched, and each good version served). Throws `ConfigError` on a bad configuration.
  *
  * @example
  * const gateway = await startGateway({ env: { PORT: "0" } });
@@ -42,15 +42,18 @@ export async function startGateway(options: { env: Env; logger?: Logger; hostnam
     logger.info({ url: sample.url }, "no registry configured: serving the example registry with the sample model");
   }
   logStartup(logger, config);
+  // One registry for the three apps: with KSERVE_MODEL_REGISTRY_FILE, every reload reaches them all at once.
+  const registry = liveRegistry(config, logger);
   const apps = {
-    models: createModelsApp({ config, logger: logger.child({ fn: "models" }) }),
-    predict: createPredictApp({ config, logger: logger.child({ fn: "predict" }) }),
-    deploy: createDeployApp({ config, logger: logger.child({ fn: "deploy" }) }),
+    models: createModelsApp({ config, registry, logger: logger.child({ fn: "models" }) }),
+    predict: createPredictApp({ config, registry, logger: logger.child({ fn: "predict" }) }),
+    deploy: createDeployApp({ config, registry, logger: logger.child({ fn: "deploy" }) }),
   };
   const app = createGatewayApp(apps, { logger, maxBodyBytes: config.maxBodyBytes });
   const hostname = options.hostname ?? config.host ?? LOCAL_HOST;
   const served = await serve(app, { port: config.port, hostname, timeouts: config.server, logger }).catch(
     async (error: unknown) => {
+      registry.close();
       await sample?.close();
       throw error;
     },
@@ -66,6 +69,7 @@ export async function startGateway(options: { env: Env; logger?: Logger; hostnam
     served,
     sample,
     close: async () => {
+      registry.close();
       await served.close();
       await sample?.close();
     },
