@@ -28,18 +28,52 @@ function registryJson(): string {
   return data["registry.json"];
 }
 
-/** The environment a function's container gets, with the ConfigMap reference resolved. */
-function envOf(service: KubeObject): Record<string, string> {
+/** The pod spec of a Knative Service's template. */
+function podSpec(service: KubeObject): Record<string, unknown> {
   const template = isRecord(service.spec) && isRecord(service.spec.template) ? service.spec.template : {};
-  const containers = isRecord(template.spec) && Array.isArray(template.spec.containers) ? template.spec.containers : [];
+  return isRecord(template.spec) ? template.spec : {};
+}
+
+/** The environment a function's container gets. */
+function envOf(service: KubeObject): Record<string, string> {
+  const containers = Array.isArray(podSpec(service).containers) ? (podSpec(service).containers as unknown[]) : [];
   const env: Record<string, string> = {};
   const first: unknown = containers[0];
   for (const item of isRecord(first) && Array.isArray(first.env) ? first.env.filter(isRecord) : []) {
-    if (typeof item.name !== "string") continue;
-    if (typeof item.value === "string") env[item.name] = item.value;
-    else env[item.name] = registryJson();
+    if (typeof item.name === "string" && typeof item.value === "string") env[item.name] = item.value;
+    else throw new Error(`${service.metadata.name}: env ${String(item.name)} is not a plain value`);
   }
   return env;
+}
+
+/**
+ * Where the container finds the registry ConfigMap's `registry.json`: its mount of a volume of that ConfigMap,
+ * so that the file its KSERVE_MODEL_REGISTRY_FILE names can be read from the rendered ConfigMap.
+ */
+function registryFileOf(service: KubeObject): string {
+  const spec = podSpec(service);
+  const volume = (Array.isArray(spec.volumes) ? spec.volumes.filter(isRecord) : []).find(
+    (v) => isRecord(v.configMap) && v.configMap.name === "modelgate-registry",
+  );
+  const first: unknown = Array.isArray(spec.containers) ? spec.containers[0] : undefined;
+  const mounts = isRecord(first) && Array.isArray(first.volumeMounts) ? first.volumeMounts.filter(isRecord) : [];
+  const mount = mounts.find((m) => m.name === volume?.name);
+  if (volume === undefined || typeof mount?.mountPath !== "string") {
+    throw new Error(`${service.metadata.name}: no volume mount of the modelgate-registry ConfigMap`);
+  }
+  expect(mount.readOnly).toBe(true);
+  return `${mount.mountPath}/registry.json`;
+}
+
+/** A function's configuration as its container loads it: its environment, the registry file from the ConfigMap. */
+function configOf(service: KubeObject) {
+  const file = registryFileOf(service);
+  return loadConfig(envOf(service), {
+    readFile: (path) => {
+      if (path !== file) throw Object.assign(new Error(`no such file: ${path}`), { code: "ENOENT" });
+      return registryJson();
+    },
+  });
 }
 
 function spec(object: KubeObject | undefined): Record<string, unknown> {
@@ -59,19 +93,21 @@ describe("knative/base", () => {
     }
   });
 
-  it("the example registry and every function's environment load as valid configuration", () => {
+  it("the example registry and every function's environment load as valid configuration, the registry from its file", () => {
     const registry = loadConfig({ KSERVE_MODEL_REGISTRY: registryJson() }).registry;
     expect(registry.entries.map((entry) => entry.name)).toEqual(["anomaly-detector", "predictive-analytics"]);
     for (const service of knativeServices(base)) {
       if (!FUNCTIONS.some((fn) => fn === service.metadata.name)) continue;
-      expect(() => loadConfig(envOf(service)), service.metadata.name).not.toThrow();
+      const config = configOf(service);
+      expect(config.registrySource, service.metadata.name).toBe("KSERVE_MODEL_REGISTRY_FILE");
+      expect(config.registry.entries.map((entry) => entry.name)).toEqual(registry.entries.map((entry) => entry.name));
     }
   });
 
   it("deploy may touch exactly the namespaces that have its Role, and the registry's models live there", () => {
     const deploy = knativeServices(base).find((s) => s.metadata.name === "deploy");
     if (!deploy) throw new Error("no deploy Service");
-    const config = loadConfig(envOf(deploy));
+    const config = configOf(deploy);
     const roleNamespaces = ofKind(base, "Role")
       .filter((role) => role.metadata.name === "modelgate-deploy")
       .map((role) => role.metadata.namespace);
@@ -153,7 +189,7 @@ describe.each(OVERLAYS)("knative/components/cluster-wide, included by an overlay
   it('sets KSERVE_ALLOWED_NAMESPACES="*" on deploy, which loads as "any namespace"', () => {
     expect(envValue(deployOf(plain), "KSERVE_ALLOWED_NAMESPACES")).toBe("self-healing-platform");
     expect(envValue(deployOf(wide), "KSERVE_ALLOWED_NAMESPACES")).toBe("*");
-    expect(loadConfig(envOf(deployOf(wide))).allowedNamespaces).toBe("*");
+    expect(configOf(deployOf(wide)).allowedNamespaces).toBe("*");
   });
 
   it("changes nothing else: the overlay's objects stay as they are, plus ClusterRoles and ClusterRoleBindings", () => {

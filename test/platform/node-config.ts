@@ -101,7 +101,10 @@ export function cniConfig(paths: NodePaths): string {
   )}\n`;
 }
 
-/** kubelet on cgroup v1 with the cgroupfs driver, its pods below `cgroup`; never deletes images (none can be pulled). */
+/**
+ * kubelet on cgroup v1 with the cgroupfs driver, its pods below `cgroup`; never deletes images (none can be pulled).
+ * Pods are synced every 10 s (upstream: 1 min), so that an edited ConfigMap reaches a mounted volume within a test.
+ */
 export function kubeletConfig(paths: NodePaths, cgroup: string): string {
   return `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -133,6 +136,7 @@ readOnlyPort: 0
 serializeImagePulls: false
 maxPods: 110
 protectKernelDefaults: false
+syncFrequency: 10s
 `;
 }
 

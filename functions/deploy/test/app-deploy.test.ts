@@ -1,3 +1,4 @@
+import { LiveRegistry, Registry } from "@modelgate/config";
 import { HttpError } from "@modelgate/http";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
@@ -488,5 +489,22 @@ describe("configuration states", () => {
     expect((await deploy({ model: "anomaly-detector" })).status).toBe(500);
     kube.fail("get", new HttpError(418, "custom"));
     expect((await deploy({ model: "anomaly-detector" })).status).toBe(418);
+  });
+});
+
+describe("deploy on the registry as it is now", () => {
+  it("deploys a model a newer registry version added, and refuses one it removed (404)", async () => {
+    const config = testConfig();
+    const live = new LiveRegistry(config.registry);
+    const a = createApp({ config, logger: log.logger, kube: async () => kube, registry: live });
+    expect((await deploy({ model: "anomaly-detector" }, a)).status).toBe(202);
+    const renamed = config.registry.entries.map((entry) =>
+      entry.name === "anomaly-detector" ? { ...entry, name: "anomaly-renamed" } : entry,
+    );
+    live.replace(new Registry(renamed));
+    const refused = await deploy({ model: "anomaly-detector" }, a);
+    expect(refused.status).toBe(404);
+    expect((await json(refused)).error).toMatch(/anomaly-detector/);
+    expect((await deploy({ model: "anomaly-renamed" }, a)).status).toBe(202);
   });
 });
