@@ -1,9 +1,9 @@
 import { ConfigError } from "@modelgate/config";
 import { closeOnSignals, createLogger, ListenError } from "@modelgate/http";
-import { startGateway } from "./start-gateway.ts";
+import { callerEnv, startGateway } from "./start-gateway.ts";
 
 try {
-  const gateway = await startGateway({ env: process.env });
+  const gateway = await startGateway({ env: callerEnv(process.env) });
   const logger = createLogger({ name: "gateway", level: gateway.config.logLevel });
   const first = gateway.config.registry.entries[0]?.name ?? "<name>";
   process.stderr.write(

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { type Config, type Env, loadConfig } from "@modelgate/config";
 import { createApp as createDeployApp } from "@modelgate/deploy";
 import { createLogger, isLoopback, type Logger, liveRegistry, logStartup, type Served, serve } from "@modelgate/http";
@@ -12,6 +13,20 @@ import { createGatewayApp } from "./gateway-app.ts";
  * `MODELGATE_AUTH=none` and a kubeconfig its deploy routes act with the user's own credentials.
  */
 export const LOCAL_HOST = "127.0.0.1";
+
+/**
+ * `env` with a relative `KSERVE_MODEL_REGISTRY_FILE` resolved against the folder the user ran `./dev` in
+ * (`INIT_CWD`, which pnpm sets; scripts themselves run at the repository's root).
+ *
+ * @example
+ * callerEnv({ KSERVE_MODEL_REGISTRY_FILE: "my-registry.json", INIT_CWD: "/home/me" }).KSERVE_MODEL_REGISTRY_FILE
+ * // "/home/me/my-registry.json"
+ */
+export function callerEnv(env: Env): Env {
+  const file = env.KSERVE_MODEL_REGISTRY_FILE;
+  if (file === undefined || file === "") return env;
+  return { ...env, KSERVE_MODEL_REGISTRY_FILE: resolve(env.INIT_CWD ?? process.cwd(), file) };
+}
 
 /** A running local gateway. */
 export interface Gateway {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createLogger } from "@modelgate/http";
 import { startSampleModel } from "@modelgate/sample-model";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Gateway, startGateway } from "../src/index.ts";
+import { callerEnv, type Gateway, startGateway } from "../src/index.ts";
 
 /**
  * The local gateway on `KSERVE_MODEL_REGISTRY_FILE`: an edit of the file changes what every function serves,
@@ -93,5 +93,17 @@ describe("the local gateway on a registry file", () => {
       `KSERVE_MODEL_REGISTRY_FILE (${path})[2].type: must be one of anomaly, predictive, classification`,
     ]);
     expect(await names()).toEqual(["second"]);
+  });
+});
+
+describe("callerEnv", () => {
+  it("resolves a relative registry file against the folder ./dev ran in, and keeps an absolute one", () => {
+    expect(callerEnv({ KSERVE_MODEL_REGISTRY_FILE: "my-registry.json", INIT_CWD: "/home/me" })).toMatchObject({
+      KSERVE_MODEL_REGISTRY_FILE: "/home/me/my-registry.json",
+    });
+    expect(
+      callerEnv({ KSERVE_MODEL_REGISTRY_FILE: "/etc/r.json", INIT_CWD: "/home/me" }).KSERVE_MODEL_REGISTRY_FILE,
+    ).toBe("/etc/r.json");
+    expect(callerEnv({ PORT: "1" })).toEqual({ PORT: "1" });
   });
 });
