@@ -1,5 +1,12 @@
+export { type Catalog, type CatalogModel, type ModelSource, mergeCatalog, type ShadowedModel } from "./catalog.ts";
 export { type CheckResult, checkRegistry } from "./check-registry.ts";
 export { ConfigError } from "./config-error.ts";
+export {
+  DISCOVERY_ANNOTATIONS,
+  type DiscoveredModel,
+  discoveredModel,
+  type WatchedInferenceService,
+} from "./discovered-model.ts";
 export { DNS_1035_LABEL, DNS_1123_LABEL, isDns1123Label, LABEL_VALUE } from "./dns.ts";
 export { parseDuration } from "./duration.ts";
 export {
