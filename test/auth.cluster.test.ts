@@ -1,11 +1,11 @@
 import { createSign, generateKeyPairSync, randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
 import { HttpError } from "@modelgate/http";
+import { type KubeCredentials, kubeTransport } from "@modelgate/kube/transport";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KubernetesAuthorizer } from "../functions/deploy/src/auth/kubernetes-authorizer.ts";
 import type { DeployVerb } from "../functions/deploy/src/authorizer.ts";
 import { type KubePost, reviewPost } from "../functions/deploy/src/kube/create-review.ts";
-import { type KubeCredentials, kubeTransport } from "../functions/deploy/src/kube/transport.ts";
 import {
   type AdminTarget,
   adminRequest,

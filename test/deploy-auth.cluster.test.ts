@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "@modelgate/config";
 import { createLogger } from "@modelgate/http";
+import { kubeConnection } from "@modelgate/kube";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../functions/deploy/src/app.ts";
 import { createAuthorizer } from "../functions/deploy/src/auth/create-authorizer.ts";
 import { KubernetesAuthorizer } from "../functions/deploy/src/auth/kubernetes-authorizer.ts";
-import { kubeConnection } from "../functions/deploy/src/kube/connection.ts";
 import {
   type AdminTarget,
   adminRequest,

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "@modelgate/config";
 import { createLogger } from "@modelgate/http";
+import { openConnection } from "@modelgate/kube/open-connection";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../functions/deploy/src/app.ts";
 import { type IsvcClient, isvcClientFactory } from "../functions/deploy/src/kube/isvc-client.ts";
-import { openConnection } from "../functions/deploy/src/kube/open-connection.ts";
 import { adminRequest, createServiceAccount, ensureNamespace, requestToken } from "./cluster/admin.ts";
 
 /**

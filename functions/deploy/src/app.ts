@@ -1,12 +1,12 @@
 import type { Config, RegistryView } from "@modelgate/config";
 import { type AppEnv, createBaseApp, HttpError, type Logger, readJsonObject, readText } from "@modelgate/http";
+import { type KubeConnection, kubeConnection } from "@modelgate/kube";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createAuthorizer } from "./auth/create-authorizer.ts";
 import type { Authorizer, Caller } from "./authorizer.ts";
 import { eventError, parseDeployEvent, refuseBatch, replyEvent } from "./cloud-events.ts";
 import { EVENT_TYPES } from "./constants.ts";
 import { DeployService } from "./deploy-service.ts";
-import { type KubeConnection, kubeConnection } from "./kube/connection.ts";
 import { type IsvcClientFactory, isvcClientFactory } from "./kube/isvc-client.ts";
 
 /** What the deploy function needs: `config` and `logger`; the rest is made from `config` unless given (tests). */

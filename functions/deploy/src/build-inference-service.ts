@@ -1,7 +1,7 @@
 import type { ModelEntry, ModelVersion } from "@modelgate/config";
+import { ISVC_API_VERSION } from "@modelgate/kube";
 import { ANNOTATIONS, LABELS, MANAGED_BY } from "./constants.ts";
 import type { InferenceService, InferenceServiceSpec, PredictorModel } from "./inference-service.ts";
-import { ISVC_API_VERSION } from "./kube/resources.ts";
 
 /** What {@link buildInferenceService} needs besides the registry entry. */
 export interface BuildOptions {

@@ -1,6 +1,6 @@
 /**
  * The labels and annotations modelgate puts on the InferenceServices it writes (docs/API.md, "Deploy"), and the
- * CloudEvent types of the deploy function. The names of the Kubernetes resources are in `kube/resources.ts`.
+ * CloudEvent types of the deploy function. The names of the Kubernetes resources are in @modelgate/kube (`shared/kube/src/resources.ts`).
  */
 
 /**

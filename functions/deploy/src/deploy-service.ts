@@ -1,15 +1,14 @@
 import { type Config, DNS_1123_LABEL } from "@modelgate/config";
 import { HttpError, type Logger } from "@modelgate/http";
+import { ISVC_RESOURCE, KubeApiError } from "@modelgate/kube";
 import type { Authorizer, Caller, DeployVerb } from "./authorizer.ts";
 import { buildInferenceService } from "./build-inference-service.ts";
 import { LABELS, MANAGED_BY } from "./constants.ts";
 import { parseDeployRequest } from "./deploy-request.ts";
 import { assertNamespaceAllowed, resolveDeployTarget } from "./deploy-target.ts";
 import type { InferenceService } from "./inference-service.ts";
-import { KubeApiError } from "./kube/api-errors.ts";
 import type { IsvcClient, IsvcClientFactory } from "./kube/isvc-client.ts";
 import { type IsvcOperation, mapKubeError } from "./kube/map-kube-error.ts";
-import { ISVC_RESOURCE } from "./kube/resources.ts";
 import { type Isvc, readStatus } from "./read-status.ts";
 
 /** The answer of a deploy (docs/API.md, `POST /api/v1/deploy`). */

@@ -1,9 +1,8 @@
 import { HttpError } from "@modelgate/http";
+import type { KubeConnection, KubeRequest } from "@modelgate/kube";
+import { kubeConnection } from "@modelgate/kube";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
-import type { KubeConnection } from "../src/kube/connection.ts";
-import { kubeConnection } from "../src/kube/connection.ts";
-import type { KubeRequest } from "../src/kube/transport.ts";
 import { FakeAuthorizer } from "./support/fake-authorizer.ts";
 import { FakeKube } from "./support/fake-kube.ts";
 import { captureLogger, json, testConfig } from "./support/fixtures.ts";

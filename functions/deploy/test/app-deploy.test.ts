@@ -1,10 +1,9 @@
 import { LiveRegistry, Registry } from "@modelgate/config";
 import { HttpError } from "@modelgate/http";
+import { KubeApiError, kubeConnection } from "@modelgate/kube";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import type { InferenceService } from "../src/inference-service.ts";
-import { KubeApiError } from "../src/kube/api-errors.ts";
-import { kubeConnection } from "../src/kube/connection.ts";
 import { FakeKube } from "./support/fake-kube.ts";
 import { captureLogger, json, testConfig } from "./support/fixtures.ts";
 

@@ -1,9 +1,8 @@
+import { KubeApiError, kubeConnection } from "@modelgate/kube";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { ACCEPTED_TYPES_TEXT } from "../src/cloud-events.ts";
 import type { InferenceService } from "../src/inference-service.ts";
-import { KubeApiError } from "../src/kube/api-errors.ts";
-import { kubeConnection } from "../src/kube/connection.ts";
 import { isvcClientFactory } from "../src/kube/isvc-client.ts";
 import { FakeAuthorizer } from "./support/fake-authorizer.ts";
 import { FakeKube } from "./support/fake-kube.ts";

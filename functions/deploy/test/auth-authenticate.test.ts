@@ -1,8 +1,8 @@
 import { createLogger, HttpError } from "@modelgate/http";
+import type { KubeApiResponse } from "@modelgate/kube";
 import { describe, expect, it } from "vitest";
 import { KubernetesAuthorizer, type KubernetesAuthorizerOptions } from "../src/auth/kubernetes-authorizer.ts";
 import type { KubePost } from "../src/kube/create-review.ts";
-import type { KubeApiResponse } from "../src/kube/transport.ts";
 
 const TOKEN_PATH = "/apis/authentication.k8s.io/v1/tokenreviews";
 

@@ -1,9 +1,9 @@
 import { createLogger, HttpError } from "@modelgate/http";
+import type { KubeApiResponse } from "@modelgate/kube";
 import { describe, expect, it } from "vitest";
 import { KubernetesAuthorizer, type KubernetesAuthorizerOptions } from "../src/auth/kubernetes-authorizer.ts";
 import type { Caller, DeployVerb } from "../src/authorizer.ts";
 import type { KubePost } from "../src/kube/create-review.ts";
-import type { KubeApiResponse } from "../src/kube/transport.ts";
 
 const SAR_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
 

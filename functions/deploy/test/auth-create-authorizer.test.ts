@@ -1,9 +1,9 @@
 import { loadConfig } from "@modelgate/config";
 import { createLogger, HttpError } from "@modelgate/http";
+import { kubeConnection } from "@modelgate/kube";
 import { describe, expect, it } from "vitest";
 import { createAuthorizer } from "../src/auth/create-authorizer.ts";
 import { KubernetesAuthorizer } from "../src/auth/kubernetes-authorizer.ts";
-import { kubeConnection } from "../src/kube/connection.ts";
 
 /** A connection to no cluster at all, counting how often it looks for one. */
 function nowhere() {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
+import { ISVC_GROUP, ISVC_PLURAL } from "@modelgate/kube";
 import type { Caller, DeployVerb } from "../authorizer.ts";
-import { ISVC_GROUP, ISVC_PLURAL } from "../kube/resources.ts";
 
 /**
  * The SubjectAccessReview asking whether `caller` may `verb` InferenceServices in `namespace`: user,

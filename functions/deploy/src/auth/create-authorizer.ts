@@ -1,7 +1,7 @@
 import type { Config } from "@modelgate/config";
 import type { Logger } from "@modelgate/http";
+import type { KubeConnection } from "@modelgate/kube";
 import type { Authorizer } from "../authorizer.ts";
-import type { KubeConnection } from "../kube/connection.ts";
 import { reviewPost } from "../kube/create-review.ts";
 import { KubernetesAuthorizer, type KubernetesAuthorizerOptions } from "./kubernetes-authorizer.ts";
 

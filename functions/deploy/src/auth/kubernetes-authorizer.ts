@@ -1,7 +1,7 @@
 import { errorDetails, HttpError, type Logger } from "@modelgate/http";
+import { ISVC_RESOURCE, SUBJECT_ACCESS_REVIEWS, TOKEN_REVIEWS } from "@modelgate/kube";
 import type { Authorizer, Caller, DeployVerb } from "../authorizer.ts";
 import { createReview, type KubePost } from "../kube/create-review.ts";
-import { ISVC_RESOURCE, SUBJECT_ACCESS_REVIEWS, TOKEN_REVIEWS } from "../kube/resources.ts";
 import { accessKey, accessReview, readAccessReview } from "./access-review.ts";
 import { bearerToken, unauthorized } from "./bearer-token.ts";
 import { jwtExpiry, readTokenReview, tokenKey, tokenReview } from "./token-review.ts";

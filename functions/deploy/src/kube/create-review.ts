@@ -1,9 +1,7 @@
 import { HttpError } from "@modelgate/http";
-import { KubeApiError, KubeTransportError, kubeStatusOf } from "./api-errors.ts";
-import type { KubeConnection } from "./connection.ts";
+import type { KubeApiResponse, KubeConnection, ReviewKind } from "@modelgate/kube";
+import { KubeApiError, KubeTransportError, kubeStatusOf } from "@modelgate/kube";
 import { mapKubeError } from "./map-kube-error.ts";
-import type { ReviewKind } from "./resources.ts";
-import type { KubeApiResponse } from "./transport.ts";
 
 /** What the authorizer needs: POST a JSON object (a review, free of side effects) to a path. */
 export type KubePost = (path: string, body: unknown) => Promise<KubeApiResponse>;

@@ -1,5 +1,5 @@
+import type { KubeConnection } from "@modelgate/kube";
 import type { InferenceService } from "../inference-service.ts";
-import type { KubeConnection } from "./connection.ts";
 
 /**
  * The few InferenceService operations the deploy function needs: a thin seam over the Kubernetes API, so

@@ -1,8 +1,7 @@
+import type { KubeRequest, KubeSend } from "@modelgate/kube";
+import { FIELD_MANAGER, ISVC_GROUP, ISVC_PLURAL, ISVC_VERSION, KubeApiError, kubeStatusOf } from "@modelgate/kube";
 import type { InferenceService, ManagedFieldsEntry } from "../inference-service.ts";
-import { KubeApiError, kubeStatusOf } from "./api-errors.ts";
 import type { IsvcClient } from "./isvc-client.ts";
-import { FIELD_MANAGER, ISVC_GROUP, ISVC_PLURAL, ISVC_VERSION } from "./resources.ts";
-import type { KubeRequest, KubeSend } from "./transport.ts";
 
 /**
  * A field set as an apply records it: an update (a create) also owns each struct or map it filled (`"."` below an

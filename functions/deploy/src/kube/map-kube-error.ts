@@ -1,6 +1,5 @@
 import { HttpError } from "@modelgate/http";
-import { codeOf, KubeApiError, KubeTransportError } from "./api-errors.ts";
-import { ISVC_RESOURCE } from "./resources.ts";
+import { codeOf, ISVC_RESOURCE, KubeApiError, KubeTransportError } from "@modelgate/kube";
 
 /** An InferenceService operation modelgate was doing when the API failed: named in the answer. */
 export interface IsvcOperation {

@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpError } from "@modelgate/http";
+import { kubeConnection } from "@modelgate/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubeConnection } from "../../src/kube/connection.ts";
+import { type LoopbackApi, startLoopbackApi } from "../../../../shared/kube/test/support/loopback-api.ts";
 import { isvcClientFactory } from "../../src/kube/isvc-client.ts";
-import { type LoopbackApi, startLoopbackApi } from "../support/loopback-api.ts";
 
 let dir: string;
 let api: LoopbackApi;

@@ -3,12 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { KubeApiError } from "@modelgate/kube";
+import { openConnection } from "@modelgate/kube/open-connection";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { InferenceService } from "../../src/inference-service.ts";
-import { KubeApiError } from "../../src/kube/api-errors.ts";
 import { IsvcHttpClient } from "../../src/kube/isvc-http-client.ts";
 import { mapKubeError } from "../../src/kube/map-kube-error.ts";
-import { openConnection } from "../../src/kube/open-connection.ts";
 
 /** A loopback stand-in for the API server: each test sets `handler`; every request is recorded. */
 let server: Server;

@@ -1,6 +1,6 @@
 import { HttpError } from "@modelgate/http";
+import { KubeApiError, KubeTransportError } from "@modelgate/kube";
 import { describe, expect, it } from "vitest";
-import { KubeApiError, KubeTransportError } from "../../src/kube/api-errors.ts";
 import { isUnreachable, mapKubeError } from "../../src/kube/map-kube-error.ts";
 
 const op = { verb: "apply", namespace: "ml", name: "scorer" } as const;

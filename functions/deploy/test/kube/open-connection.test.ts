@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpError } from "@modelgate/http";
+import { openConnection } from "@modelgate/kube/open-connection";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { type LoopbackApi, startLoopbackApi } from "../../../../shared/kube/test/support/loopback-api.ts";
 import { IsvcHttpClient } from "../../src/kube/isvc-http-client.ts";
-import { openConnection } from "../../src/kube/open-connection.ts";
-import { type LoopbackApi, startLoopbackApi } from "../support/loopback-api.ts";
 
 let dir: string;
 let api: LoopbackApi;

@@ -5,12 +5,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { KubeTransportError } from "@modelgate/kube";
+import { type KubeCredentials, kubeTransport } from "@modelgate/kube/transport";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makePki, type Pki } from "../../../../test/cluster/pki.ts";
-import { KubeTransportError } from "../../src/kube/api-errors.ts";
 import { type KubePost, reviewPost } from "../../src/kube/create-review.ts";
 import { mapKubeError } from "../../src/kube/map-kube-error.ts";
-import { type KubeCredentials, kubeTransport } from "../../src/kube/transport.ts";
 
 interface Seen {
   method: string | undefined;

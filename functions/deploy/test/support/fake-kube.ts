@@ -1,5 +1,5 @@
+import { KubeApiError } from "@modelgate/kube";
 import type { InferenceService } from "../../src/inference-service.ts";
-import { KubeApiError } from "../../src/kube/api-errors.ts";
 import type { IsvcClient } from "../../src/kube/isvc-client.ts";
 
 type Method = "get" | "create" | "apply" | "delete" | "list";

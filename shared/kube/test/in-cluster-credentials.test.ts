@@ -3,10 +3,10 @@ import type { RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KubeTransportError } from "../../src/kube/api-errors.ts";
-import { inClusterCredentials } from "../../src/kube/in-cluster-credentials.ts";
-import { kubeTransport } from "../../src/kube/transport.ts";
-import { type LoopbackApi, startLoopbackApi } from "../support/loopback-api.ts";
+import { KubeTransportError } from "../src/api-errors.ts";
+import { inClusterCredentials } from "../src/in-cluster-credentials.ts";
+import { kubeTransport } from "../src/transport.ts";
+import { type LoopbackApi, startLoopbackApi } from "./support/loopback-api.ts";
 
 let dir: string;
 let api: LoopbackApi;

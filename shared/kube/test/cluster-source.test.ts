@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "@modelgate/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inClusterServer, resolveClusterSource } from "../../src/kube/cluster-source.ts";
+import { inClusterServer, resolveClusterSource } from "../src/cluster-source.ts";
 
 let dir: string;
 beforeAll(async () => {
