@@ -249,6 +249,7 @@ describe("OpenAI's API: streamed answers, served by Node", () => {
     const res = await streamed(url);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream");
+    expect(res.headers.get("x-request-id")).toMatch(/\S/);
     const chunks = await readChunks(res);
     expect(chunks.map((c) => c.text).join("")).toBe(`${events.map((e) => `data: ${e}\n\n`).join("")}data: [DONE]\n\n`);
     const firstEvent = chunks.find((c) => c.text.includes('{"n":1}'));
