@@ -84,13 +84,19 @@ describe("the registry ConfigMap edited with kubectl", () => {
         .map((line) => JSON.parse(line) as { msg?: string; added?: string[] })
         .find((line) => line.msg === "registry reloaded");
       expect(reloaded?.added).toEqual([ADDED.name]);
-      // predict knows the entry (no InferenceService serves it: unavailable, not unknown).
-      const predicted = await gatewayRequest(platform.gatewayUrl, {
-        method: "POST",
-        path: `/api/v1/models/${ADDED.name}/predict`,
-        body: '{"instances":[[1]]}',
+      // predict knows the entry too (no InferenceService serves it: unavailable, not unknown), once the kubelet
+      // has brought the edit into its own pod's volume (each pod's at its own sync).
+      await eventually("predict serving the edit", 150_000, async () => {
+        const predicted = await gatewayRequest(platform.gatewayUrl, {
+          method: "POST",
+          path: `/api/v1/models/${ADDED.name}/predict`,
+          body: '{"instances":[[1]]}',
+        });
+        const error = (predicted.json as { error?: string } | undefined)?.error ?? "";
+        if (error.startsWith(`model not found: ${ADDED.name}`)) return undefined;
+        expect(error).toMatch(new RegExp(`^model unavailable: ${ADDED.name}`));
+        return true;
       });
-      expect((predicted.json as { error?: string }).error).toMatch(new RegExp(`^model unavailable: ${ADDED.name}`));
     } finally {
       await setRegistry(original);
       await eventually("the edit undone", 150_000, async () => (names.includes(ADDED.name) ? undefined : true));
