@@ -8,6 +8,7 @@ export {
   SERVICE_ACCOUNT_DIR,
 } from "./cluster-source.ts";
 export { type KubeConnection, type KubeConnectionOptions, kubeConnection } from "./connection.ts";
+export { type IsvcWatch, type IsvcWatchOptions, watchInferenceServices } from "./isvc-watch.ts";
 export {
   FIELD_MANAGER,
   ISVC_API_VERSION,

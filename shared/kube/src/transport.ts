@@ -42,8 +42,18 @@ export interface KubeRequest {
    * PATCH no). Only such a request is sent again when its connection was reset before any answer came.
    */
   idempotent?: boolean;
-  /** Longest wait for this request's answer, credentials included; default the transport's `timeoutMs`. */
+  /**
+   * Longest wait for this request's answer, credentials included; default the transport's `timeoutMs`. With
+   * {@link KubeRequest.onLine}, the longest wait for each next byte of the stream instead.
+   */
   timeoutMs?: number;
+  /**
+   * Reads a 2xx answer as a stream of JSON values, one per line (a watch), telling each as it arrives; the
+   * answer resolves (with `body` undefined) when the server ends the stream. Any other status is read whole.
+   */
+  onLine?: (value: unknown) => void;
+  /** Ends the request (a stream, mostly) when it aborts: the answer then rejects with an `ABORT_ERR`. */
+  signal?: AbortSignal;
 }
 
 /** Sends one request; resolves on any HTTP status, rejects with a {@link KubeTransportError} when no answer came. */
@@ -79,6 +89,44 @@ function parse(text: string, contentType: string | undefined): unknown {
   } catch {
     return text;
   }
+}
+
+/** Tells `onLine` each JSON line of `res` as it arrives; a line that is not JSON ends the stream with an error. */
+function readLines(
+  res: http.IncomingMessage,
+  onLine: (value: unknown) => void,
+  done: () => void,
+  fail: (error: Error) => void,
+): void {
+  let pending = "";
+  const decoder = new TextDecoder();
+  const take = (text: string) => {
+    const line = text.trim();
+    if (line === "") return;
+    onLine(JSON.parse(line));
+  };
+  res.on("data", (chunk: Buffer) => {
+    pending += decoder.decode(chunk, { stream: true });
+    let newline = pending.indexOf("\n");
+    try {
+      while (newline !== -1) {
+        take(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf("\n");
+      }
+    } catch (error) {
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+  res.on("error", fail);
+  res.on("end", () => {
+    try {
+      take(pending + decoder.decode());
+      done();
+    } catch (error) {
+      fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
 }
 
 /**
@@ -154,21 +202,33 @@ export function kubeTransport(kc: KubeCredentials, options: KubeTransportOptions
     const attempt = (): Promise<KubeApiResponse> =>
       new Promise<KubeApiResponse>((resolve, reject) => {
         answered = false;
-        const req = send(
-          url,
-          { ...opts, method: request.method, headers, signal: AbortSignal.timeout(timeoutMs) },
-          (res) => {
-            answered = true;
-            const chunks: Buffer[] = [];
-            res.on("data", (chunk: Buffer) => chunks.push(chunk));
-            res.on("error", reject);
-            res.on("end", () => {
-              const text = Buffer.concat(chunks).toString("utf8");
-              resolve({ status: res.statusCode ?? 0, body: parse(text, res.headers["content-type"]) });
-            });
-          },
-        );
+        const streamed = request.onLine;
+        const signals = [request.signal, streamed ? undefined : AbortSignal.timeout(timeoutMs)];
+        const signal = AbortSignal.any(signals.filter((one): one is AbortSignal => one !== undefined));
+        const req = send(url, { ...opts, method: request.method, headers, signal }, (res) => {
+          answered = true;
+          const status = res.statusCode ?? 0;
+          if (streamed && status >= 200 && status < 300) {
+            readLines(res, streamed, () => resolve({ status, body: undefined }), reject);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", reject);
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            resolve({ status, body: parse(text, res.headers["content-type"]) });
+          });
+        });
         req.on("error", reject);
+        // A stream that stays silent longer than its time limit is given up (the socket's idle timer).
+        if (streamed) {
+          req.setTimeout(timeoutMs, () =>
+            req.destroy(
+              Object.assign(new Error(`the stream was silent for ${timeoutMs} ms`), { name: "TimeoutError" }),
+            ),
+          );
+        }
         req.end(payload);
       });
     const repeatable = request.idempotent ?? idempotentMethods.has(request.method);
@@ -181,6 +241,12 @@ export function kubeTransport(kc: KubeCredentials, options: KubeTransportOptions
         throw error;
       }
     } catch (error) {
+      if (request.signal?.aborted) {
+        throw new KubeTransportError(`the request to ${url.origin} was ended by its caller`, {
+          cause: error,
+          code: "ABORT_ERR",
+        });
+      }
       if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
         throw new KubeTransportError(`no answer from ${url.origin} within ${timeoutMs} ms`, {
           cause: error,
