@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, type Env, loadConfig } from "../src/index.ts";
+import { loadConfig } from "../src/index.ts";
+import { configIssues } from "./config-issues.ts";
 
 const entry = (fields: Record<string, unknown> = {}) => ({
   name: "scorer",
@@ -8,17 +9,6 @@ const entry = (fields: Record<string, unknown> = {}) => ({
   ...fields,
 });
 const registry = (...entries: unknown[]) => ({ KSERVE_MODEL_REGISTRY: JSON.stringify(entries) });
-
-/** The issues loadConfig reports for `env` (fails the test when it does not throw). */
-function issues(env: Env): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("defaults", () => {
   it("applies every documented default", () => {
@@ -95,10 +85,10 @@ describe("URLs", () => {
   });
 
   it("rejects a template with an unknown placeholder or no http(s) URL", () => {
-    expect(issues({ KSERVE_URL_TEMPLATE: "http://{svc}.cluster" })).toEqual([
+    expect(configIssues({ KSERVE_URL_TEMPLATE: "http://{svc}.cluster" })).toEqual([
       "KSERVE_URL_TEMPLATE: unknown placeholder {svc} (known: {service}, {namespace}, {port}, {name}, {modelName})",
     ]);
-    expect(issues({ KSERVE_URL_TEMPLATE: "{service}:{port}" })).toEqual([
+    expect(configIssues({ KSERVE_URL_TEMPLATE: "{service}:{port}" })).toEqual([
       "KSERVE_URL_TEMPLATE: must produce an absolute http(s) URL",
     ]);
   });
@@ -112,13 +102,13 @@ describe("namespaces", () => {
   });
 
   it("rejects both set and different", () => {
-    expect(issues({ KSERVE_NAMESPACE: "a", KUBERNETES_DEFAULT_NAMESPACE: "b" })).toEqual([
+    expect(configIssues({ KSERVE_NAMESPACE: "a", KUBERNETES_DEFAULT_NAMESPACE: "b" })).toEqual([
       'KSERVE_NAMESPACE: differs from KUBERNETES_DEFAULT_NAMESPACE ("a" vs "b"): set one, or both to the same namespace',
     ]);
   });
 
   it("rejects a default namespace that is not a DNS label", () => {
-    expect(issues({ KSERVE_NAMESPACE: "ML_Team" })[0]).toMatch(/^KSERVE_NAMESPACE: must be a DNS-1123 label/);
+    expect(configIssues({ KSERVE_NAMESPACE: "ML_Team" })[0]).toMatch(/^KSERVE_NAMESPACE: must be a DNS-1123 label/);
   });
 
   it("allows the default namespace plus every registry namespace by default", () => {
@@ -132,11 +122,11 @@ describe("namespaces", () => {
   it("reads KSERVE_ALLOWED_NAMESPACES as a comma list or *", () => {
     expect(loadConfig({ KSERVE_ALLOWED_NAMESPACES: " b, a ,," }).allowedNamespaces).toEqual(["a", "b"]);
     expect(loadConfig({ KSERVE_ALLOWED_NAMESPACES: "*" }).allowedNamespaces).toBe("*");
-    expect(issues({ KSERVE_ALLOWED_NAMESPACES: "a,Bad_NS" })[0]).toMatch(
+    expect(configIssues({ KSERVE_ALLOWED_NAMESPACES: "a,Bad_NS" })[0]).toMatch(
       /^KSERVE_ALLOWED_NAMESPACES: "Bad_NS" must be a DNS-1123/,
     );
-    expect(issues({ KSERVE_ALLOWED_NAMESPACES: "a,*" })[0]).toMatch(/"\*" must be a DNS-1123/);
-    expect(issues({ KSERVE_ALLOWED_NAMESPACES: " , " })).toEqual([
+    expect(configIssues({ KSERVE_ALLOWED_NAMESPACES: "a,*" })[0]).toMatch(/"\*" must be a DNS-1123/);
+    expect(configIssues({ KSERVE_ALLOWED_NAMESPACES: " , " })).toEqual([
       'KSERVE_ALLOWED_NAMESPACES: must name at least one namespace, or "*"',
     ]);
   });
@@ -163,7 +153,7 @@ describe("legacy variables", () => {
   });
 
   it("must be DNS labels", () => {
-    expect(issues({ KSERVE_ANOMALY_DETECTOR_SERVICE: "AD.svc" })[0]).toMatch(
+    expect(configIssues({ KSERVE_ANOMALY_DETECTOR_SERVICE: "AD.svc" })[0]).toMatch(
       /^KSERVE_ANOMALY_DETECTOR_SERVICE: must be a DNS-1123 label/,
     );
   });
@@ -224,11 +214,11 @@ describe("scalar variables", () => {
   });
 
   it("refuses bad server timeouts, and a headers timeout longer than the request timeout", () => {
-    expect(issues({ SERVER_HEADERS_TIMEOUT: "0s", SERVER_KEEP_ALIVE_TIMEOUT: "long" })).toEqual([
+    expect(configIssues({ SERVER_HEADERS_TIMEOUT: "0s", SERVER_KEEP_ALIVE_TIMEOUT: "long" })).toEqual([
       'SERVER_HEADERS_TIMEOUT: must be a duration such as 500ms, 30s or 2m, got "0s"',
       'SERVER_KEEP_ALIVE_TIMEOUT: must be a duration such as 500ms, 30s or 2m, got "long"',
     ]);
-    expect(issues({ SERVER_HEADERS_TIMEOUT: "90s" })).toEqual([
+    expect(configIssues({ SERVER_HEADERS_TIMEOUT: "90s" })).toEqual([
       "SERVER_HEADERS_TIMEOUT: must not exceed SERVER_REQUEST_TIMEOUT (90000 ms > 60000 ms): the headers are part of the request",
     ]);
   });
@@ -239,7 +229,7 @@ describe("scalar variables", () => {
 
   it("reports every bad variable at once", () => {
     expect(
-      issues({
+      configIssues({
         KSERVE_TIMEOUT: "soon",
         KSERVE_ENABLED: "yes",
         KUBERNETES_IN_CLUSTER: "1",

@@ -1,19 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/index.ts";
+import { loadConfig } from "../src/index.ts";
+import { configIssues } from "./config-issues.ts";
 
 const DNS = /must be a DNS-1123 label/;
 const base = { name: "scorer", service: "scorer-predictor", type: "anomaly" };
 
 /** The issues for a registry made of `entries` (raw JSON text when a string). */
 function issues(entries: unknown[] | string): readonly string[] {
-  const text = typeof entries === "string" ? entries : JSON.stringify(entries);
-  try {
-    loadConfig({ KSERVE_MODEL_REGISTRY: text });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
+  return configIssues({ KSERVE_MODEL_REGISTRY: typeof entries === "string" ? entries : JSON.stringify(entries) });
 }
 
 describe("the registry as a whole", () => {

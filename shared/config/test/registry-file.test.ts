@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, LiveRegistry, loadConfig, type RegistryChange, watchRegistryFile } from "../src/index.ts";
+import { LiveRegistry, loadConfig, type RegistryChange, watchRegistryFile } from "../src/index.ts";
+import { configIssues } from "./config-issues.ts";
 
 const entry = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -42,16 +43,6 @@ function configMapVolume(text: string) {
   return { path: join(dir, "registry.json"), write };
 }
 
-function issuesOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
-
 describe("KSERVE_MODEL_REGISTRY_FILE at start", () => {
   it("loads the registry from the file, as the env var's text is loaded", () => {
     const { path } = configMapVolume(JSON.stringify([entry("a"), entry("b", { namespace: "ml" })]));
@@ -63,7 +54,7 @@ describe("KSERVE_MODEL_REGISTRY_FILE at start", () => {
 
   it("names every problem of the file, with its path, and refuses to start", () => {
     const { path } = configMapVolume(JSON.stringify([entry("a", { type: "x" }), { name: "B" }]));
-    expect(issuesOf({ KSERVE_MODEL_REGISTRY_FILE: path })).toEqual([
+    expect(configIssues({ KSERVE_MODEL_REGISTRY_FILE: path })).toEqual([
       `KSERVE_MODEL_REGISTRY_FILE (${path})[0].type: must be one of anomaly, predictive, classification`,
       `KSERVE_MODEL_REGISTRY_FILE (${path})[1].name: must be a DNS-1123 label (lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)`,
       `KSERVE_MODEL_REGISTRY_FILE (${path})[1].type: is required`,
@@ -73,18 +64,18 @@ describe("KSERVE_MODEL_REGISTRY_FILE at start", () => {
 
   it("says why a file cannot be read, or is not JSON", () => {
     const missing = join(tempDir(), "nope.json");
-    expect(issuesOf({ KSERVE_MODEL_REGISTRY_FILE: missing })).toEqual([
+    expect(configIssues({ KSERVE_MODEL_REGISTRY_FILE: missing })).toEqual([
       `KSERVE_MODEL_REGISTRY_FILE (${missing}): cannot be read (ENOENT)`,
     ]);
     const { path } = configMapVolume("[{");
-    expect(issuesOf({ KSERVE_MODEL_REGISTRY_FILE: path })).toEqual([
+    expect(configIssues({ KSERVE_MODEL_REGISTRY_FILE: path })).toEqual([
       expect.stringMatching(new RegExp(`^KSERVE_MODEL_REGISTRY_FILE \\(${path}\\): invalid JSON: `)),
     ]);
   });
 
   it("refuses the file together with KSERVE_MODEL_REGISTRY", () => {
     const { path } = configMapVolume("[]");
-    expect(issuesOf({ KSERVE_MODEL_REGISTRY_FILE: path, KSERVE_MODEL_REGISTRY: "[]" })).toEqual([
+    expect(configIssues({ KSERVE_MODEL_REGISTRY_FILE: path, KSERVE_MODEL_REGISTRY: "[]" })).toEqual([
       "KSERVE_MODEL_REGISTRY_FILE: is set with KSERVE_MODEL_REGISTRY: set one of the two",
     ]);
   });
