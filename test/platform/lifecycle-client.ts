@@ -192,6 +192,41 @@ export async function isvcObject(platform: PlatformInfo, name: string): Promise<
 
 /** The modelgate Broker (knative/base/eventing.yaml) and the account the suites send events as. */
 export const BROKER = { namespace: "modelgate", name: "modelgate" } as const;
+
+/**
+ * Waits until the Broker's channel delivers only to Triggers that exist. A Trigger a suite deleted can stay a
+ * subscriber of the channel for minutes (its Subscription goes by garbage collection); meanwhile the Broker's
+ * filter answers that subscriber 400, the in-memory channel's fan-out fails, and so does every event the deploy
+ * function replies to (its reply goes through the same Broker): the event is then retried and dead-lettered
+ * although deploy took it.
+ */
+export async function waitForBrokerSubscribers(platform: PlatformInfo, timeoutMs = 240_000): Promise<void> {
+  await eventually("the Broker's channel subscribed by existing Triggers only", timeoutMs, async () => {
+    const triggers = (
+      await kubectl(platform, ["get", "triggers", "-n", BROKER.namespace, "-o", "jsonpath={.items[*].metadata.name}"])
+    )
+      .split(/\s+/)
+      .filter((name) => name !== "");
+    const subscribers = (
+      await kubectl(platform, [
+        "get",
+        "inmemorychannels",
+        "-n",
+        BROKER.namespace,
+        "-o",
+        "jsonpath={.items[*].spec.subscribers[*].subscriberUri}",
+      ])
+    )
+      .split(/\s+/)
+      .filter((uri) => uri !== "");
+    // A Trigger's subscriber is the filter's /triggers/<namespace>/<trigger>/<uid>.
+    const stale = subscribers.filter((uri) => {
+      const trigger = /\/triggers\/[^/]+\/([^/]+)\//.exec(uri)?.[1];
+      return trigger !== undefined && !triggers.includes(trigger);
+    });
+    return stale.length === 0 ? true : undefined;
+  });
+}
 const SENDER = "lifecycle-sender";
 
 /**

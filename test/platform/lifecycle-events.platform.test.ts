@@ -126,7 +126,9 @@ afterAll(async () => {
     await baseObject("Service", DEAD_LETTERS),
     await baseObject("Trigger", DEPLOY_TRIGGER),
   ]);
-  await kubectl(platform, ["delete", "trigger,ksvc", "-n", NS, OBSERVER, "--ignore-not-found"]);
+  // The observer (its Trigger and event_display) stays for the platform's life: a deleted Trigger can stay
+  // subscribed to the Broker's channel for minutes, and every later reply of deploy would fail meanwhile
+  // (waitForBrokerSubscribers in lifecycle-client.ts says how).
   await kubectl(platform, ["delete", "isvc", "-n", MODEL_NAMESPACE, "iris", "--ignore-not-found", "--wait=false"]);
 });
 

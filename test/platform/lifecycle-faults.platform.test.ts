@@ -14,6 +14,7 @@ import {
   MODEL_NAMESPACE,
   predictIris,
   sendEvent,
+  waitForBrokerSubscribers,
   waitForIsvc,
 } from "./lifecycle-client.ts";
 import { recordLogs } from "./log-recorder.ts";
@@ -85,6 +86,9 @@ async function deliveryReport(status: number, id: string, backMs: number, deploy
 const DELIVERY_BOUND_MS = 300_000;
 
 beforeAll(async () => {
+  // An event's delivery includes deploy's reply through the Broker: no Trigger another suite removed may be
+  // left subscribed (see waitForBrokerSubscribers).
+  await waitForBrokerSubscribers(platform);
   ({ deployer: deployerToken } = await createCallers(platform));
   probe = await irisProbe(platform);
   await removeIris();
