@@ -137,7 +137,9 @@ describe("the bundles", () => {
 
   it("deploy: the in-cluster client loads without @kubernetes/client-node (only a kubeconfig file needs it)", () => {
     const bundle = bundleOf("deploy");
-    const client = bundle.files.find((file) => file.inputs.some((input) => input.endsWith("shared/kube/src/open-connection.ts")));
+    const client = bundle.files.find((file) =>
+      file.inputs.some((input) => input.endsWith("shared/kube/src/open-connection.ts")),
+    );
     expect(client, "the connection is a lazy chunk of its own").toBeDefined();
     const withClient = [...loadedWith(bundle, BUNDLE_ENTRY), ...loadedWith(bundle, client?.path ?? "")];
     expect(withClient.some((input) => input.endsWith("/in-cluster-credentials.ts"))).toBe(true);
