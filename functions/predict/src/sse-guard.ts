@@ -1,6 +1,7 @@
 import type { OpenAIErrorBody } from "./openai-error.ts";
 
 const EVENT_END = "\n\n";
+const NEWLINE = 0x0a;
 
 /**
  * A server-sent event stream passed on chunk by chunk as it arrives, that ends with an error event instead of
@@ -17,7 +18,9 @@ export function guardEvents(
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   const encoder = new TextEncoder();
-  let tail = EVENT_END;
+  // The last two bytes passed on (a newline each when the stream stopped between events).
+  let secondLast = NEWLINE;
+  let last = NEWLINE;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -26,10 +29,13 @@ export function guardEvents(
           controller.close();
           return;
         }
-        tail = (tail + new TextDecoder().decode(value.subarray(-2))).slice(-2);
+        if (value.byteLength > 0) {
+          secondLast = value.byteLength > 1 ? (value[value.byteLength - 2] ?? 0) : last;
+          last = value[value.byteLength - 1] ?? 0;
+        }
         controller.enqueue(value);
       } catch (error) {
-        const separator = tail === EVENT_END ? "" : EVENT_END;
+        const separator = secondLast === NEWLINE && last === NEWLINE ? "" : EVENT_END;
         controller.enqueue(encoder.encode(`${separator}data: ${JSON.stringify(describe(error))}${EVENT_END}`));
         controller.close();
       }
